@@ -1,0 +1,5 @@
+"""Allow ``python -m nndl``."""
+
+from nndl.cli import main
+
+raise SystemExit(main())
