@@ -1,0 +1,20 @@
+"""nndl — the feed-forward network of *Neural Networks and Deep Learning*, exact and fast.
+
+The network learns by backpropagation and mini-batch stochastic gradient
+descent, computed matrix-wise over each mini-batch with NumPy.
+
+Examples
+--------
+>>> import numpy as np
+>>> from nndl import Network
+>>> net = Network([2, 3, 1], seed=0)
+>>> net.feedforward(np.array([0.0, 1.0])).shape
+(1,)
+"""
+
+__version__ = "0.1.0"
+
+from nndl.errors import DataError, ModelFileError, NNDLError  # noqa: E402
+from nndl.network import Network  # noqa: E402
+
+__all__ = ["DataError", "ModelFileError", "NNDLError", "Network", "__version__"]

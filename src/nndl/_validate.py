@@ -1,0 +1,150 @@
+"""Argument checks shared by the models and the training loop.
+
+Every check raises ``ValueError`` with a message that names the argument,
+says what was expected and shows what was given, so that a mistake is
+reported where it was made rather than as a broadcasting error deep inside
+NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+def positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
+    """Return ``value`` as an ``int`` if it is an integer ≥ ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a ``float`` if it is a finite number > 0 (or ≥ 0)."""
+    ok = (
+        not isinstance(value, bool)
+        and isinstance(value, Real)
+        and math.isfinite(value)
+        and (value >= 0 if allow_zero else value > 0)
+    )
+    if not ok:
+        bound = "a finite number >= 0" if allow_zero else "a positive finite number"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
+    return float(value)
+
+
+def sizes(value: Any) -> list[int]:
+    """Validate a list of layer sizes: at least two positive integers."""
+    try:
+        items = list(value)
+    except TypeError:
+        raise ValueError(
+            f"sizes must be a list of at least 2 positive integers, got {value!r}"
+        ) from None
+    if len(items) < 2:
+        raise ValueError(
+            "sizes must list at least 2 layers (input and output), "
+            f"got {len(items)}: {items!r}"
+        )
+    for i, n in enumerate(items):
+        if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+            raise ValueError(f"sizes[{i}] must be a positive integer, got {n!r} in {items!r}")
+    return [int(n) for n in items]
+
+
+def inputs(x: Any, n_in: int, dtype: np.dtype, name: str = "x") -> tuple[NDArray, bool]:
+    """Return ``(x2d, was_1d)``: ``x`` as a finite ``(m, n_in)`` array of ``dtype``.
+
+    A single example may be given as a 1-D array of length ``n_in``.
+    """
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array of numbers: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    was_1d = arr.ndim == 1
+    if was_1d:
+        arr = arr[np.newaxis, :]
+    if arr.ndim != 2 or arr.shape[1] != n_in:
+        raise ValueError(
+            f"{name} must have shape ({n_in},) or (m, {n_in}) for a network with "
+            f"{n_in} inputs, got shape {np.shape(x)}"
+        )
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(arr).all():
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s)")
+    return arr, was_1d
+
+
+def targets(y: Any, m: int, n_out: int, dtype: np.dtype, name: str = "y") -> NDArray:
+    """Return ``y`` as an ``(m, n_out)`` array of target vectors.
+
+    ``y`` is either integer class labels of shape ``(m,)`` in ``[0, n_out)``,
+    turned into one-hot rows (the seed's ``vectorized_result``), or target
+    vectors of shape ``(m, n_out)``.
+    """
+    try:
+        arr = np.asarray(y)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array: {exc}") from None
+    if arr.ndim == 1:
+        if arr.shape[0] != m:
+            raise ValueError(
+                f"{name} has {arr.shape[0]} labels but x has {m} rows; they must match"
+            )
+        if arr.dtype.kind not in "iu":
+            if arr.dtype.kind == "f" and arr.size and np.all(np.mod(arr, 1) == 0):
+                arr = arr.astype(np.int64)
+            else:
+                raise ValueError(
+                    f"{name} given as a 1-D array must hold integer class labels, "
+                    f"got dtype {arr.dtype}"
+                )
+        if arr.size and (arr.min() < 0 or arr.max() >= n_out):
+            bad = arr[(arr < 0) | (arr >= n_out)]
+            raise ValueError(
+                f"{name} labels must be in [0, {n_out}) for a network with {n_out} outputs, "
+                f"got {bad[:5].tolist()}"
+            )
+        onehot = np.zeros((m, n_out), dtype=dtype)
+        onehot[np.arange(m), arr] = 1.0
+        return onehot
+    if arr.ndim != 2 or arr.shape != (m, n_out):
+        raise ValueError(
+            f"{name} must be labels of shape ({m},) or target vectors of shape "
+            f"({m}, {n_out}), got shape {arr.shape}"
+        )
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+def labels(y: Any, m: int, n_out: int, name: str = "y") -> NDArray[np.intp]:
+    """Return class labels ``(m,)`` from labels or from one-hot/target rows (argmax)."""
+    arr = np.asarray(y)
+    if arr.ndim == 2:
+        if arr.shape != (m, n_out):
+            raise ValueError(
+                f"{name} must be labels of shape ({m},) or target vectors of shape "
+                f"({m}, {n_out}), got shape {arr.shape}"
+            )
+        return np.argmax(arr, axis=1)
+    return np.argmax(targets(arr, m, n_out, np.dtype(np.float32), name), axis=1)
+
+
+def dataset(data: Any, name: str) -> tuple[Any, Any]:
+    """Unpack an ``(x, y)`` pair, with a clear error for anything else."""
+    try:
+        x, y = data
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an (x, y) pair of arrays, got {type(data).__name__}") from None
+    return x, y

@@ -1,0 +1,157 @@
+"""Activation functions σ and their derivatives σ'.
+
+Each activation is a small object with two methods:
+
+``fn(z)``
+    aˡ = σ(zˡ), applied element-wise (softmax: row-wise).
+``backward(z, a, grad_a)``
+    Given ∂C/∂a, return ∂C/∂z.  For an element-wise σ this is the Hadamard
+    product ``grad_a ⊙ σ'(z)`` of the book's equations BP1 and BP2.  It is
+    given both ``z`` and ``a = σ(z)`` because σ' is cheapest to compute from
+    whichever one is at hand: for the sigmoid σ'(z) = σ(z)(1 − σ(z)) re-uses
+    the activation already computed in the forward pass instead of calling
+    ``exp`` again.
+
+Arrays are batch-first: ``z`` and ``a`` have shape ``(m, n)`` for a
+mini-batch of ``m`` examples (the book's column vectors are the rows here).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.floating]
+
+
+class Activation:
+    """Base class: an element-wise activation with derivative ``prime``."""
+
+    name: ClassVar[str] = ""
+
+    def fn(self, z: Array) -> Array:
+        """Return σ(z)."""
+        raise NotImplementedError
+
+    def prime(self, z: Array, a: Array) -> Array:
+        """Return σ'(z); ``a`` is σ(z), already computed by the forward pass."""
+        raise NotImplementedError
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        """Return ∂C/∂z = ∂C/∂a ⊙ σ'(z) (the Hadamard product of BP1/BP2)."""
+        return grad_a * self.prime(z, a)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Sigmoid(Activation):
+    """The logistic function σ(z) = 1 / (1 + e^(−z)) of the seed.
+
+    Computed as ½(1 + tanh(z/2)), which is the same function but cannot
+    overflow: ``exp(-z)`` overflows (with a warning) for z < −709, while
+    ``tanh`` simply saturates at ±1.
+    """
+
+    name = "sigmoid"
+
+    def fn(self, z: Array) -> Array:
+        a = np.multiply(z, 0.5)
+        np.tanh(a, out=a)
+        a += 1.0
+        a *= 0.5
+        return a
+
+    def prime(self, z: Array, a: Array) -> Array:
+        # σ'(z) = σ(z)(1 − σ(z)): no second exp, re-use a = σ(z).
+        return a * (1.0 - a)
+
+
+class Tanh(Activation):
+    """Hyperbolic tangent, σ(z) = tanh z, with σ'(z) = 1 − tanh² z."""
+
+    name = "tanh"
+
+    def fn(self, z: Array) -> Array:
+        return np.tanh(z)
+
+    def prime(self, z: Array, a: Array) -> Array:
+        return 1.0 - a * a
+
+
+class ReLU(Activation):
+    """Rectified linear unit, σ(z) = max(0, z), with σ'(z) = 1 for z > 0 else 0."""
+
+    name = "relu"
+
+    def fn(self, z: Array) -> Array:
+        return np.maximum(z, 0.0)
+
+    def prime(self, z: Array, a: Array) -> Array:
+        return (z > 0).astype(z.dtype)
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        return np.where(z > 0, grad_a, 0.0).astype(grad_a.dtype, copy=False)
+
+
+class LeakyReLU(Activation):
+    """Leaky ReLU, σ(z) = z for z > 0 else αz (α = 0.01 by default)."""
+
+    name = "leaky_relu"
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        if not (np.isfinite(alpha) and 0.0 <= alpha < 1.0):
+            raise ValueError(f"LeakyReLU alpha must be a number in [0, 1), got {alpha!r}")
+        self.alpha = float(alpha)
+
+    def fn(self, z: Array) -> Array:
+        return np.where(z > 0, z, self.alpha * z)
+
+    def prime(self, z: Array, a: Array) -> Array:
+        return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(alpha={self.alpha})"
+
+
+class Softmax(Activation):
+    """Softmax output layer, aⱼ = e^(zⱼ) / Σₖ e^(zₖ), applied to each row.
+
+    Unlike the others it is not element-wise: its Jacobian is
+    ∂aⱼ/∂zₖ = aⱼ(δⱼₖ − aₖ), so ``backward`` returns a ⊙ (g − Σₖ aₖgₖ).
+    Paired with the log-likelihood cost this collapses to δᴸ = a − y.
+    """
+
+    name = "softmax"
+
+    def fn(self, z: Array) -> Array:
+        # Subtracting the row maximum changes nothing mathematically and keeps
+        # exp() from overflowing for large logits.
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        e /= e.sum(axis=-1, keepdims=True)
+        return e
+
+    def prime(self, z: Array, a: Array) -> Array:  # pragma: no cover - not element-wise
+        raise TypeError("softmax is not element-wise; use backward()")
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        return a * (grad_a - np.sum(a * grad_a, axis=-1, keepdims=True))
+
+
+ACTIVATIONS: dict[str, type[Activation]] = {
+    cls.name: cls for cls in (Sigmoid, Tanh, ReLU, LeakyReLU, Softmax)
+}
+
+
+def get_activation(spec: str | Activation) -> Activation:
+    """Return an :class:`Activation` from its name (``"sigmoid"``, ``"relu"``, ...) or itself."""
+    if isinstance(spec, Activation):
+        return spec
+    try:
+        return ACTIVATIONS[spec]()
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown activation {spec!r}; expected one of {sorted(ACTIVATIONS)}"
+        ) from None

@@ -1,0 +1,19 @@
+"""Exceptions that carry a message meant for a person.
+
+Parameter validation raises plain :class:`ValueError` (as NumPy and
+scikit-learn do).  Problems with files get their own subclasses so that a
+caller can tell "your data file is bad" from "your argument is bad"; both are
+still ``ValueError`` so one ``except ValueError`` catches every input problem.
+"""
+
+
+class NNDLError(Exception):
+    """Base class of the errors nndl raises on purpose."""
+
+
+class DataError(NNDLError, ValueError):
+    """A dataset file is missing, malformed, truncated or fails its checksum."""
+
+
+class ModelFileError(NNDLError, ValueError):
+    """A saved model file cannot be read: unknown format, missing or mis-shaped arrays."""
