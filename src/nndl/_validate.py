@@ -146,5 +146,7 @@ def dataset(data: Any, name: str) -> tuple[Any, Any]:
     try:
         x, y = data
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an (x, y) pair of arrays, got {type(data).__name__}") from None
+        raise ValueError(
+            f"{name} must be an (x, y) pair of arrays, got {type(data).__name__}"
+        ) from None
     return x, y

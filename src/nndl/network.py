@@ -154,15 +154,9 @@ class Network(Model):
 
     # -- backpropagation -----------------------------------------------------
     def _backward(
-        self,
-        zs: list[Array],
-        activations: list[Array],
-        y: Array,
-        scale: float,
-        nabla_b: list[Array],
-        nabla_w: list[Array],
-    ) -> None:
-        """Fill ``nabla_b``/``nabla_w`` with ``scale`` × Σ over the batch of ∂C/∂b, ∂C/∂w.
+        self, zs: list[Array], activations: list[Array], y: Array, scale: float
+    ) -> tuple[list[Array], list[Array]]:
+        """Return ``scale`` × Σ over the batch of ∂C/∂b and ∂C/∂w, layer by layer.
 
         Every quantity below is linear in δᴸ, so multiplying δᴸ by ``scale``
         once scales all the gradients: ``scale = 1/m`` gives the mean
@@ -170,35 +164,23 @@ class Network(Model):
         (``update_mini_batch``) without another pass over the weight-sized
         arrays.
         """
-        # (3) Output error, BP1: δᴸ = ∇ₐC ⊙ σ'(zᴸ)                    (m, n_L)
+        nabla_b: list[Array] = [None] * len(self.weights)  # type: ignore[list-item]
+        nabla_w: list[Array] = [None] * len(self.weights)  # type: ignore[list-item]
+        # (3) Output error, BP1: δᴸ = ∇ₐC ⊙ σ'(zᴸ)                      (m, n_L)
         delta = self.cost.delta(zs[-1], activations[-1], y, self.output_activation)
         delta *= scale
         for i in range(len(self.weights) - 1, -1, -1):
-            # (5) Gradients, BP3: ∂C/∂bˡⱼ = δˡⱼ   (summed over the m rows)   (n_l,)
-            np.sum(delta, axis=0, out=nabla_b[i])
-            # (5) Gradients, BP4: ∂C/∂wˡⱼₖ = aˡ⁻¹ₖ δˡⱼ → δᵀ·aˡ⁻¹            (n_l, n_l-1)
-            np.matmul(delta.T, activations[i], out=nabla_w[i])
+            # (5) Gradient, BP3: ∂C/∂bˡⱼ = δˡⱼ, summed over the m rows      (n_l,)
+            nabla_b[i] = delta.sum(axis=0)
+            # (5) Gradient, BP4: ∂C/∂wˡⱼₖ = aˡ⁻¹ₖ δˡⱼ, i.e. δᵀ·aˡ⁻¹         (n_l, n_l-1)
+            nabla_w[i] = delta.T @ activations[i]
             if i > 0:
-                # (4) Backpropagate, BP2: δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ'(zˡ)     (m, n_l)
-                #     in rows, (wᵀδ)ᵀ = δ·w
+                # (4) Backpropagate, BP2: δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ'(zˡ)       (m, n_l)
+                #     with examples as rows, (wᵀδ)ᵀ is δ·w
                 delta = self.activations[i - 1].backward(
                     zs[i - 1], activations[i], delta @ self.weights[i]
                 )
-
-    def _gradient_buffers(self) -> tuple[list[Array], list[Array]]:
-        # Reused across mini-batches: allocating the 30×784 gradient afresh
-        # each step costs more than computing it at mini-batch size 10.
-        buffers = getattr(self, "_buffers", None)
-        if buffers is None or any(
-            nw.shape != w.shape or nw.dtype != w.dtype
-            for nw, w in zip(buffers[1], self.weights, strict=True)
-        ):
-            buffers = (
-                [np.empty_like(b) for b in self.biases],
-                [np.empty_like(w) for w in self.weights],
-            )
-            self._buffers = buffers
-        return buffers
+        return nabla_b, nabla_w
 
     def backprop(self, x: Any, y: Any) -> tuple[list[Array], list[Array]]:
         """Return ``(nabla_b, nabla_w)``, the gradient of the cost (BP1–BP4).
@@ -226,10 +208,7 @@ class Network(Model):
         if len(x2) == 0:
             raise ValueError("x is empty: the gradient of 0 examples is undefined")
         zs, activations = self._forward(x2)
-        nabla_b = [np.empty_like(b) for b in self.biases]
-        nabla_w = [np.empty_like(w) for w in self.weights]
-        self._backward(zs, activations, y2, 1.0 / len(x2), nabla_b, nabla_w)
-        return nabla_b, nabla_w
+        return self._backward(zs, activations, y2, 1.0 / len(x2))
 
     def cost_derivative(self, output_activations: Any, y: Any) -> Array:
         """Return ∇ₐC for the output activations (the seed's ``cost_derivative``)."""
@@ -257,9 +236,8 @@ class Network(Model):
         self._train_step(x2, y2, eta)
 
     def _train_step(self, x: Array, y: Array, eta: float) -> None:
-        nabla_b, nabla_w = self._gradient_buffers()
         zs, activations = self._forward(x)
-        self._backward(zs, activations, y, eta / len(x), nabla_b, nabla_w)
+        nabla_b, nabla_w = self._backward(zs, activations, y, eta / len(x))
         for w, nw in zip(self.weights, nabla_w, strict=True):
             w -= nw
         for b, nb in zip(self.biases, nabla_b, strict=True):

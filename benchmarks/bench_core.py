@@ -1,0 +1,127 @@
+"""Seconds per epoch of the seed's configuration: nndl vs the seed's per-example loop.
+
+Trains ``[784, 30, 10]`` with mini-batch 10 and η = 3.0 on MNIST-shaped
+random inputs (50,000 rows by default) and times whole epochs of
+
+* nndl's vectorised :meth:`nndl.Network.SGD` (float64 and float32), and
+* a faithful NumPy transcription of the seed's ``update_mini_batch`` /
+  ``backprop``, which loops over the examples of each mini-batch with
+  column vectors,
+
+in the same run, then prints the medians and the ratio.  The seed's loop is
+slow, so by default it is timed on a fraction of an epoch and scaled up.
+
+Usage::
+
+    python benchmarks/bench_core.py            # 50,000 inputs, 3 repeats
+    python benchmarks/bench_core.py --n 10000 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from nndl import Network
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+class SeedNetwork:
+    """The seed's algorithm, one column-vector example at a time (the baseline)."""
+
+    def __init__(self, weights, biases):
+        self.weights = [w.copy() for w in weights]
+        self.biases = [b.reshape(-1, 1).copy() for b in biases]
+
+    def backprop(self, x, y):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        activation = x
+        activations = [x]
+        zs = []
+        for b, w in zip(self.biases, self.weights, strict=True):
+            z = np.dot(w, activation) + b
+            zs.append(z)
+            activation = sigmoid(z)
+            activations.append(activation)
+        sp = sigmoid(zs[-1]) * (1 - sigmoid(zs[-1]))
+        delta = (activations[-1] - y) * sp
+        nabla_b[-1] = delta
+        nabla_w[-1] = np.dot(delta, activations[-2].T)
+        for layer in range(2, len(self.weights) + 1):
+            sp = sigmoid(zs[-layer]) * (1 - sigmoid(zs[-layer]))
+            delta = np.dot(self.weights[-layer + 1].T, delta) * sp
+            nabla_b[-layer] = delta
+            nabla_w[-layer] = np.dot(delta, activations[-layer - 1].T)
+        return nabla_b, nabla_w
+
+    def update_mini_batch(self, mini_batch, eta):
+        nabla_b = [np.zeros(b.shape) for b in self.biases]
+        nabla_w = [np.zeros(w.shape) for w in self.weights]
+        for x, y in mini_batch:
+            dnb, dnw = self.backprop(x, y)
+            nabla_b = [nb + d for nb, d in zip(nabla_b, dnb, strict=True)]
+            nabla_w = [nw + d for nw, d in zip(nabla_w, dnw, strict=True)]
+        self.weights = [
+            w - (eta / len(mini_batch)) * nw for w, nw in zip(self.weights, nabla_w, strict=True)
+        ]
+        self.biases = [
+            b - (eta / len(mini_batch)) * nb for b, nb in zip(self.biases, nabla_b, strict=True)
+        ]
+
+
+def time_nndl(x, y, dtype, repeats):
+    net = Network([784, 30, 10], seed=0, dtype=dtype)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        net.SGD((x, y), 1, 10, 3.0, verbose=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def time_seed(x, y, fraction, repeats):
+    net = Network([784, 30, 10], seed=0)
+    seed = SeedNetwork(net.weights, net.biases)
+    n = max(10, int(len(x) * fraction)) // 10 * 10
+    cols = [(x[i].reshape(-1, 1), np.eye(10)[y[i]].reshape(-1, 1)) for i in range(n)]
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for k in range(0, n, 10):
+            seed.update_mini_batch(cols[k : k + 10], 3.0)
+        times.append((time.perf_counter() - start) * len(x) / n)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=50_000, help="training inputs (default 50000)")
+    parser.add_argument("--repeats", type=int, default=3, help="epochs timed per variant")
+    parser.add_argument(
+        "--seed-fraction", type=float, default=0.2,
+        help="fraction of an epoch the slow per-example loop runs (scaled up; default 0.2)",
+    )
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    x = rng.random((args.n, 784))
+    y = rng.integers(0, 10, args.n)
+
+    seed_s = time_seed(x, y, args.seed_fraction, args.repeats)
+    f64_s = time_nndl(x, y, "float64", args.repeats)
+    f32_s = time_nndl(x.astype(np.float32), y, "float32", args.repeats)
+    print(f"[784, 30, 10], mini-batch 10, eta 3.0, {args.n} inputs, median of {args.repeats}")
+    print(f"  seed per-example loop (float64): {seed_s:8.3f} s/epoch")
+    for name, secs in (("float64", f64_s), ("float32", f32_s)):
+        ratio = seed_s / secs
+        print(f"  nndl vectorised ({name}):       {secs:8.3f} s/epoch   {ratio:5.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()
