@@ -94,6 +94,7 @@ class Network(Model):
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         self.cost = get_cost(cost)
         hidden = get_activation(activation)
+        self.hidden_activation = hidden
         self.output_activation = get_activation(
             output_activation if output_activation is not None else activation
         )
@@ -112,6 +113,21 @@ class Network(Model):
             for x, y in zip(self.sizes[:-1], self.sizes[1:], strict=True)
         ]
 
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments, as JSON-ready values (saved in model files).
+
+        ``Network(**net.config())`` builds a network of the same architecture
+        (with fresh weights); :mod:`nndl.io` stores this with the arrays.
+        """
+        return {
+            "sizes": list(self.sizes),
+            "cost": self.cost.name,
+            "activation": self.hidden_activation.name,
+            "output_activation": self.output_activation.name,
+            "seed": self.seed,
+            "dtype": self.dtype.name,
+        }
+
     @property
     def n_inputs(self) -> int:
         return self.sizes[0]
@@ -123,7 +139,7 @@ class Network(Model):
     def __repr__(self) -> str:
         return (
             f"Network({self.sizes}, cost={self.cost.name!r}, "
-            f"activation={self.activations[0].name!r}, dtype={self.dtype.name!r})"
+            f"activation={self.hidden_activation.name!r}, dtype={self.dtype.name!r})"
         )
 
     # -- the forward pass ----------------------------------------------------
