@@ -37,7 +37,25 @@ class Model:
         """One gradient-descent step on a validated mini-batch (``y``: target rows)."""
         raise NotImplementedError
 
+    def parameters(self) -> list[NDArray]:
+        """Every trainable array of the model (the arrays themselves, not copies)."""
+        raise NotImplementedError
+
     # -- shared behaviour ---------------------------------------------------
+    def snapshot(self) -> list[NDArray]:
+        """Copies of every parameter array, for :meth:`restore` (e.g. the best epoch)."""
+        return [p.copy() for p in self.parameters()]
+
+    def restore(self, snapshot: list[NDArray]) -> None:
+        """Write a :meth:`snapshot` back into the model's parameter arrays."""
+        params = self.parameters()
+        if len(params) != len(snapshot) or any(
+            p.shape != s.shape for p, s in zip(params, snapshot, strict=True)
+        ):
+            raise ValueError("snapshot does not match this model's parameter shapes")
+        for p, s in zip(params, snapshot, strict=True):
+            p[...] = s
+
     def feedforward(self, a: Any) -> NDArray:
         """Return the output activations for one input ``(n_in,)`` or a batch ``(m, n_in)``.
 

@@ -128,6 +128,10 @@ class Network(Model):
             "dtype": self.dtype.name,
         }
 
+    def parameters(self) -> list[Array]:
+        """``weights + biases``: the arrays themselves."""
+        return [*self.weights, *self.biases]
+
     @property
     def n_inputs(self) -> int:
         return self.sizes[0]

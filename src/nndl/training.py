@@ -82,9 +82,9 @@ def sgd(
                 print(f"Epoch {j}: {correct} / {len(tx)}")
         elif verbose:
             print(f"Epoch {j} complete")
-        history.append(record)
         if on_epoch is not None:
-            on_epoch(record)
+            on_epoch(record)  # may add its own measurements to the record
+        history.append(record)
     return history
 
 

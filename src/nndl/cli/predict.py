@@ -1,0 +1,47 @@
+"""``nndl predict MODEL IMAGE...``: read handwritten digits from PNG/JPEG files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "predict",
+        help="predict the digit in PNG/JPEG images",
+        description="Predict the digit in each image. Images are prepared as MNIST "
+        "was: grayscale, inverted when dark ink on a light background, the digit's "
+        "bounding box scaled to fit 20x20 and centred by centre of mass in 28x28.",
+    )
+    p.add_argument("model", metavar="MODEL", help="model file written by 'nndl train --save'")
+    p.add_argument("images", metavar="IMAGE", nargs="+", help="PNG or JPEG files")
+    p.add_argument("--json", action="store_true",
+                   help='print a JSON list of {"file", "digit", "activations"}')
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from nndl.io import load_model
+    from nndl.preprocess import image_file_to_mnist
+
+    model = load_model(args.model)
+    if model.n_inputs != 784:
+        raise ValueError(
+            f"{args.model}: the model reads {model.n_inputs} inputs, not 784 (28x28) pixels"
+        )
+    x = np.stack([image_file_to_mnist(path) for path in args.images])
+    outputs = model.feedforward(x)
+    results = [
+        {"file": path, "digit": int(np.argmax(out)), "activations": [float(v) for v in out]}
+        for path, out in zip(args.images, outputs, strict=True)
+    ]
+    if args.json:
+        print(json.dumps(results))
+        return 0
+    for r in results:
+        acts = " ".join(f"{d}:{v:.3f}" for d, v in enumerate(r["activations"]))
+        print(f"{r['file']}: {r['digit']}    [{acts}]")
+    return 0
