@@ -164,13 +164,21 @@ def fetch_mnist(
 
     chosen = list(default_sources() if sources is None else sources)
     failures: dict[str, list[str]] = {name: [] for name in needed}
+    unreachable: dict[int, str] = {}  # sources not worth asking again, and why
     try:
         for name in needed:
-            for source in chosen:
+            for index, source in enumerate(chosen):
+                if index in unreachable:
+                    failures[name].append(f"{source.label}: {unreachable[index]}")
+                    continue
                 try:
                     data = source.get(name, timeout=timeout)
                 except Exception as exc:  # noqa: BLE001 - every failure is reported
-                    failures[name].append(f"{source.label}: {_describe(exc)}")
+                    reason = _describe(exc)
+                    failures[name].append(f"{source.label}: {reason}")
+                    say(f"{name}: {source.label} failed: {reason}")
+                    if _unreachable(exc):
+                        unreachable[index] = f"not tried again after: {reason}"
                     continue
                 actual = hashlib.sha256(data).hexdigest()
                 if actual != sums[name]:
@@ -211,6 +219,13 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return f"timed out ({exc})" if str(exc) else "timed out"
     return str(exc) or type(exc).__name__
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the source as a whole is out of reach (not just one file)."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return False
+    return isinstance(exc, urllib.error.URLError | TimeoutError | ConnectionError)
 
 
 def _remove_stale_parts(folder: Path, max_age_s: float = 3600.0) -> None:
