@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nndl.data import parse_idx, read_idx, write_idx
-from nndl.data import _atomic
+from nndl.data import _atomic, parse_idx, read_idx, write_idx
 from nndl.errors import DataError
 
 
