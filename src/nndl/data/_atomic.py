@@ -1,0 +1,66 @@
+"""Atomic file writes: a file either appears complete under its name or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+#: Suffix of the temporary files written next to their destination.
+PART_SUFFIX = ".part"
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open a temporary file beside ``path``; move it onto ``path`` when the block succeeds.
+
+    The temporary file lives in the destination's folder (so that
+    :func:`os.replace` is atomic) under a hidden name ending in ``.part``.  If
+    the ``with`` block raises, the temporary file is removed and ``path`` is
+    left untouched.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "hello.bin"
+    >>> with atomic_writer(target) as f:
+    ...     _ = f.write(b"hi")
+    >>> target.read_bytes()
+    b'hi'
+    """
+    target = Path(path)
+    fd, tmp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=PART_SUFFIX
+    )
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        # mkstemp creates the file readable by its owner only; give it ordinary permissions.
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_writer`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.bin"
+    >>> atomic_write_bytes(target, b"abc")
+    >>> target.read_bytes()
+    b'abc'
+    """
+    with atomic_writer(path) as f:
+        f.write(data)

