@@ -236,3 +236,16 @@ def test_real_mnist() -> None:
     ]
     assert data.training[0].shape == (50_000, 784)
     assert data.training[1][:5].tolist() == [5, 0, 4, 1, 9]
+
+
+def test_folder_of_other_data_is_never_completed_with_mnist(
+    tmp_path: Path, no_network: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_folder(tmp_path, n_train=10_001)
+    (tmp_path / "t10k-images-idx3-ubyte").unlink()
+    called = []
+    monkeypatch.setattr("nndl.data.mnist.fetch_mnist", lambda *a, **k: called.append(a))
+    with pytest.raises(DataError, match="not downloading MNIST into it") as info:
+        load_mnist(tmp_path)
+    assert not called
+    assert "t10k-labels-idx1-ubyte are not MNIST's" in str(info.value)

