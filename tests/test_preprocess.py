@@ -25,7 +25,7 @@ def test_digit_is_scaled_to_20_pixels_and_centred():
     assert x.shape == (784,) and 0.0 <= x.min() and x.max() <= 1.0
     assert 19 <= rows[-1] - rows[0] + 1 <= 21
     cy, cx = centre_of_mass(x)
-    assert abs(cy - 13.5) < 1.0 and abs(cx - 13.5) < 1.0
+    assert abs(cy - 14) < 0.75 and abs(cx - 14) < 0.75
 
 
 def test_dark_on_light_is_inverted_and_light_on_dark_is_not():

@@ -114,12 +114,12 @@ def to_mnist(image: NDArray, *, invert: bool | None = None) -> NDArray[np.float6
     )
     digit = np.clip(np.asarray(resized, dtype=np.float64), 0.0, 1.0)
 
-    # Place it so that its centre of mass is at the centre of the 28×28 image.
+    # Place it so that its centre of mass falls on pixel (14, 14), as in MNIST.
     total = digit.sum()
     ys, xs = np.indices(digit.shape)
     com_y, com_x = (ys * digit).sum() / total, (xs * digit).sum() / total
-    top = int(np.clip(round(SIDE / 2 - 0.5 - com_y), 0, SIDE - new_h))
-    left = int(np.clip(round(SIDE / 2 - 0.5 - com_x), 0, SIDE - new_w))
+    top = int(np.clip(round(SIDE / 2 - com_y), 0, SIDE - new_h))
+    left = int(np.clip(round(SIDE / 2 - com_x), 0, SIDE - new_w))
     out = np.zeros((SIDE, SIDE))
     out[top : top + new_h, left : left + new_w] = digit
     return out.reshape(-1)

@@ -135,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
     if "validation_accuracy" in best:
         summary += f", validation {100 * best['validation_accuracy']:.2f}%"
     print(f"{summary}; {len(history_rows)} epochs in {total_s:.1f} s")
+    top = max(history_rows, key=lambda r: r["test_accuracy"])
+    print(f"Highest test accuracy: {top['test_correct']} / {top['test_total']} "
+          f"({_common.percent(top['test_correct'], top['test_total'])}) at epoch {top['epoch']}")
     if args.save:
         metadata = {
             "nndl_version": __version__,
