@@ -232,3 +232,13 @@ def test_a_small_conv_net_learns_bars():
     history = net.SGD(train, 8, 10, 0.1, test_data=test, verbose=False)
     assert history["test_accuracy"][-1] >= 0.9  # chance is 0.5
     assert net.score(*test) >= 0.9  # chance is 0.5
+
+
+def test_evaluation_in_slices_matches_one_pass(monkeypatch):
+    import nndl.sequential
+
+    net = small_net("conv:2x3,pool:2,softmax:3")
+    x = np.random.default_rng(0).standard_normal((10, net.n_inputs))
+    whole = net.feedforward(x)
+    monkeypatch.setattr(nndl.sequential, "EVAL_BATCH", 3)
+    np.testing.assert_allclose(net.feedforward(x), whole, atol=1e-14)

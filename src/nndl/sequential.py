@@ -28,6 +28,9 @@ from nndl.model import Model
 
 Array = NDArray[np.floating]
 
+#: Rows pushed through the layers at once when evaluating (bounds im2col's memory).
+EVAL_BATCH = 512
+
 
 class Sequential(Model):
     """A feed-forward network of layers, trained by mini-batch SGD.
@@ -208,7 +211,13 @@ class Sequential(Model):
         return h
 
     def _output(self, x: Array) -> Array:
-        return self._out.forward(self._hidden(x, train=False), train=False)
+        # Convolution's im2col needs K = C·kh·kw copies of every input pixel,
+        # so evaluate in slices of EVAL_BATCH rows to bound memory.
+        if len(x) <= EVAL_BATCH:
+            return self._out.forward(self._hidden(x, train=False), train=False)
+        return np.concatenate(
+            [self._output(x[k : k + EVAL_BATCH]) for k in range(0, len(x), EVAL_BATCH)]
+        )
 
     def total_cost(self, x: Any, y: Any, *, train: bool = False) -> float:
         """Return the cost C averaged over the examples ``(x, y)``.
