@@ -1,0 +1,28 @@
+"""Layers for :class:`~nndl.sequential.Sequential` networks (convolutional nets, chapter 6).
+
+Examples
+--------
+>>> from nndl.layers import parse_layers
+>>> [layer.label() for layer in parse_layers("conv:20x5x5,pool:2,softmax:10")]
+['conv 20×5×5 relu', 'pool 2×2', 'flatten', 'dense 10 softmax']
+"""
+
+from nndl.layers.base import ActivatedLayer, Layer, layer_from_config
+from nndl.layers.conv import Conv2D
+from nndl.layers.dense import Dense
+from nndl.layers.dropout import Dropout
+from nndl.layers.flatten import Flatten
+from nndl.layers.pool import MaxPool2D
+from nndl.layers.spec import parse_layers
+
+__all__ = [
+    "ActivatedLayer",
+    "Conv2D",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Layer",
+    "MaxPool2D",
+    "layer_from_config",
+    "parse_layers",
+]

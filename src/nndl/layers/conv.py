@@ -1,0 +1,205 @@
+"""Convolutional layer: shared weights over local receptive fields (the book's chapter 6).
+
+For a filter f, an input channel c and a kernel offset (p, q), with stride s,
+
+    z[n, f, i, j] = b[f] + Σ_{c,p,q} w[f, c, p, q] · x[n, c, i·s + p, j·s + q]
+
+(a cross-correlation, as in every deep-learning library and ``network3``;
+"convolution" by convention).  Computed as **im2col + one GEMM**: the
+``K = C·kh·kw`` input values each output pixel sees are copied into the
+columns of a matrix ``cols`` of shape ``(K, m·Ho·Wo)``, and then
+``z = W · cols`` with ``W`` the ``(F, K)`` filter matrix.  The same ``cols``
+serves the weight gradient in the backward pass.
+
+**Memory layout.**  The layer takes and returns ``(m, C, H, W)`` arrays, but
+inside it keeps the batch index *innermost*: ``cols`` is ordered
+``(C, kh, kw, Ho, Wo, m)`` and z comes out of the GEMM as
+``(F, Ho, Wo, m)``, returned as its ``(m, F, Ho, Wo)`` *view* (no copy).
+Every copy of im2col and every add of col2im then moves contiguous runs of
+``Wo·m`` numbers instead of ``Wo`` (on the book's second layer that makes
+col2im 4× faster).  Element-wise operations and pooling keep that layout,
+so the next convolution reads its input with the same long runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from nndl.activations import Activation, Softmax
+from nndl.layers.base import (
+    ActivatedLayer,
+    Array,
+    Shape,
+    activation_config,
+    activation_from_config,
+    check_init,
+    format_shape,
+    init_weights,
+    positive_int,
+)
+
+
+def _pair(value: Any, what: str) -> tuple[int, int]:
+    if isinstance(value, list | tuple):
+        if len(value) != 2:
+            raise ValueError(f"{what} must be an int or a pair (height, width), got {value!r}")
+        return positive_int(value[0], what), positive_int(value[1], what)
+    k = positive_int(value, what)
+    return k, k
+
+
+class Conv2D(ActivatedLayer):
+    """2-D convolution with valid padding: ``(m, C, H, W)`` → ``(m, F, Ho, Wo)``.
+
+    Ho = ⌊(H − kh)/s⌋ + 1 and Wo = ⌊(W − kw)/s⌋ + 1 (rows or columns that
+    the last stride does not reach are not used).
+
+    Parameters
+    ----------
+    filters : int
+        Number of feature maps F.
+    kernel_size : int or (int, int)
+        Local receptive field ``kh × kw`` (an int gives a square one).
+    activation : str or Activation, default "relu"
+        Any element-wise activation of :mod:`nndl.activations` (not softmax).
+    stride : int, default 1
+    init : {"auto", "he", "lecun", "normal"}, default "auto"
+        Weights ~ N(0, s²): "he" s = √(2/K), "lecun" s = √(1/K), "normal" s = 1,
+        K = C·kh·kw the fan-in; "auto" is "he" for ReLU-like activations and
+        "lecun" otherwise.  Biases start at 0.
+
+    Attributes
+    ----------
+    params : {"w": (F, C, kh, kw), "b": (F,)}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conv = Conv2D(20, 5)
+    >>> conv.build((1, 28, 28), np.random.default_rng(0), np.float32)
+    (20, 24, 24)
+    >>> conv.describe()
+    'conv 20×5×5 relu (1,28,28)→(20,24,24)'
+    >>> conv.forward(np.zeros((2, 1, 28, 28), np.float32), train=False).shape
+    (2, 20, 24, 24)
+    """
+
+    kind = "conv"
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | tuple[int, int],
+        activation: str | Activation = "relu",
+        *,
+        stride: int = 1,
+        init: str = "auto",
+    ) -> None:
+        super().__init__()
+        self.filters = positive_int(filters, "conv filters")
+        self.kernel_size = _pair(kernel_size, "conv kernel_size")
+        self.stride = positive_int(stride, "conv stride")
+        self.activation = activation_from_config(activation)
+        if isinstance(self.activation, Softmax):
+            raise ValueError("conv layers need an element-wise activation, not softmax")
+        self.init = check_init(init)
+        self._cols: Array | None = None
+        self._x_shape: Shape | None = None
+
+    def label(self) -> str:
+        kh, kw = self.kernel_size
+        stride = f" stride {self.stride}" if self.stride != 1 else ""
+        return f"conv {self.filters}×{kh}×{kw} {self.activation.name}{stride}"
+
+    def _config(self) -> dict[str, Any]:
+        return {
+            "filters": self.filters,
+            "kernel_size": list(self.kernel_size),
+            "activation": activation_config(self.activation),
+            "stride": self.stride,
+            "init": self.init,
+        }
+
+    def _build(self, input_shape: Shape, rng: np.random.Generator) -> Shape:
+        if len(input_shape) != 3:
+            raise ValueError(
+                "conv needs inputs shaped (channels, height, width), "
+                f"got {format_shape(input_shape)}"
+            )
+        c, h, w = input_shape
+        kh, kw = self.kernel_size
+        if kh > h or kw > w:
+            raise ValueError(
+                f"the {kh}×{kw} kernel is larger than the {h}×{w} input "
+                f"{format_shape(input_shape)}"
+            )
+        fan_in = c * kh * kw
+        self.params = {
+            "w": init_weights(
+                rng, (self.filters, c, kh, kw), fan_in, self.init, self.activation, self.dtype
+            ),
+            "b": np.zeros(self.filters, dtype=self.dtype),
+        }
+        s = self.stride
+        return (self.filters, (h - kh) // s + 1, (w - kw) // s + 1)
+
+    def _im2col(self, x: Array) -> Array:
+        """Return ``cols`` of shape ``(C·kh·kw, Ho·Wo·m)``: one column per output pixel."""
+        m = len(x)
+        c = x.shape[1]
+        kh, kw = self.kernel_size
+        _, ho, wo = self.output_shape  # type: ignore[misc]
+        s = self.stride
+        # Every kh×kw window, as a view: (m, C, H−kh+1, W−kw+1, kh, kw).
+        win = sliding_window_view(x, (kh, kw), axis=(2, 3))
+        if s != 1:
+            win = win[:, :, : (ho - 1) * s + 1 : s, : (wo - 1) * s + 1 : s]
+        # The one copy of the forward pass, into the GEMM's layout (C, kh, kw, Ho, Wo, m).
+        cols = np.empty((c, kh, kw, ho, wo, m), dtype=x.dtype)
+        np.copyto(cols, win.transpose(1, 4, 5, 2, 3, 0))
+        return cols.reshape(c * kh * kw, m * ho * wo)
+
+    def _linear(self, x: Array, train: bool) -> Array:
+        m = len(x)
+        f = self.filters
+        _, ho, wo = self.output_shape  # type: ignore[misc]
+        cols = self._im2col(x)  # (K, Ho·Wo·m)
+        w2 = self.params["w"].reshape(f, -1)  # (F, K)
+        z = w2 @ cols  # zˡ = wˡ ⋆ aˡ⁻¹ + bˡ, one GEMM        (F, Ho·Wo·m)
+        z += self.params["b"][:, np.newaxis]
+        if train:
+            self._cols, self._x_shape = cols, x.shape
+        return z.reshape(f, ho, wo, m).transpose(3, 0, 1, 2)  # view   (m, F, Ho, Wo)
+
+    def backward_delta(self, delta: Array) -> Array | None:
+        """Gradients from δ = ∂C/∂z of shape ``(m, F, Ho, Wo)``; return ∂C/∂x ``(m, C, H, W)``."""
+        cols = self._cols
+        if cols is None or self._x_shape is None:
+            raise RuntimeError("conv: backward() needs a forward(x, train=True) first")
+        f = self.filters
+        kh, kw = self.kernel_size
+        s = self.stride
+        m, c, h, w = self._x_shape
+        _, ho, wo = self.output_shape  # type: ignore[misc]
+        # δ as (F, Ho·Wo·m): free when δ kept z's layout.
+        d2 = delta.transpose(1, 2, 3, 0).reshape(f, ho * wo * m)
+        # BP3, shared bias: ∂C/∂b_f = Σ_{n,i,j} δ[n,f,i,j]                  (F,)
+        np.sum(d2, axis=1, out=self.grads["b"])
+        # BP4, shared weights: ∂C/∂w[f,c,p,q] = Σ_{n,i,j} δ[n,f,i,j]·x[n,c,is+p,js+q],
+        # the correlation δ ⋆ input; in matrix form δ · colsᵀ            (F, K)
+        np.matmul(d2, cols.T, out=self.grads["w"].reshape(f, c * kh * kw))
+        if not self.needs_input_grad:
+            return None
+        # BP2, ∂C/∂x = Σ over the outputs each input pixel fed of δ·w: the full
+        # convolution of δ with the flipped kernel.  As matrices: every column
+        # of Wᵀδ holds the K contributions of one output pixel to its window …
+        dcols = (self.params["w"].reshape(f, -1).T @ d2).reshape(c, kh, kw, ho, wo, m)
+        # … and col2im adds each kernel offset (p, q) back where it came from.
+        dx = np.zeros((c, h, w, m), dtype=delta.dtype)  # batch innermost, like cols
+        for p in range(kh):
+            for q in range(kw):
+                dx[:, p : p + (ho - 1) * s + 1 : s, q : q + (wo - 1) * s + 1 : s] += dcols[:, p, q]
+        return dx.transpose(3, 0, 1, 2)  # view                          (m, C, H, W)

@@ -1,0 +1,79 @@
+"""Dropout (the book's chapter 3 and network3): randomly silence neurons while training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nndl.layers.base import Array, Layer, Shape
+
+
+class Dropout(Layer):
+    """Inverted dropout: while training, y = x ⊙ mask / (1 − p), mask ~ Bernoulli(1 − p).
+
+    Each input is zeroed with probability ``p`` and the survivors are scaled
+    by 1/(1 − p), so E[y] = x and evaluation (``train=False``) is simply the
+    identity — no rescaling of the weights afterwards, unlike the book's
+    network3, which scales at evaluation instead.  The mask is drawn from the
+    generator given to :meth:`build` (never NumPy's global state), so a seeded
+    network drops the same neurons every run.  ``backward`` multiplies by
+    the mask of the last training ``forward``.
+
+    Parameters
+    ----------
+    p : float
+        Probability of dropping each input, 0 ≤ p < 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> drop = Dropout(0.5)
+    >>> drop.build((4,), np.random.default_rng(0), np.float64)
+    (4,)
+    >>> drop.forward(np.ones((1, 4)), train=False)
+    array([[1., 1., 1., 1.]])
+    >>> set(drop.forward(np.ones((1, 4)), train=True)[0].tolist()) <= {0.0, 2.0}
+    True
+    """
+
+    kind = "dropout"
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        ok = isinstance(p, int | float) and not isinstance(p, bool) and 0.0 <= p < 1.0
+        if not ok:
+            raise ValueError(f"dropout p must be a number in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.rng: np.random.Generator | None = None
+        self._mask: Array | None = None
+
+    def label(self) -> str:
+        return f"dropout {self.p:g}"
+
+    def _config(self) -> dict[str, Any]:
+        return {"p": self.p}
+
+    def _build(self, input_shape: Shape, rng: np.random.Generator) -> Shape:
+        self.rng = rng
+        return input_shape
+
+    def forward(self, x: Array, train: bool) -> Array:
+        if not train or self.p == 0.0:
+            return x
+        if self.rng is None:
+            raise RuntimeError("dropout: build() the layer before training with it")
+        dtype = x.dtype if x.dtype in (np.float32, np.float64) else self.dtype
+        mask = self.rng.random(x.shape, dtype=dtype) >= self.p
+        self._mask = mask.astype(dtype)
+        self._mask *= 1.0 / (1.0 - self.p)
+        return x * self._mask
+
+    def backward(self, grad_out: Array) -> Array | None:
+        if not self.needs_input_grad:
+            return None
+        if self.p == 0.0:
+            return grad_out
+        if self._mask is None:
+            raise RuntimeError("dropout: backward() needs a forward(x, train=True) first")
+        return grad_out * self._mask

@@ -1,0 +1,34 @@
+"""Flatten: feature maps ``(m, C, H, W)`` → vectors ``(m, C·H·W)`` for dense layers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nndl.layers.base import Array, Layer, Shape
+
+
+class Flatten(Layer):
+    """Reshape each example to a vector (C order); no parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat = Flatten()
+    >>> flat.build((40, 4, 4), np.random.default_rng(0), np.float32)
+    (640,)
+    """
+
+    kind = "flatten"
+
+    def _build(self, input_shape: Shape, rng: np.random.Generator) -> Shape:
+        return (math.prod(input_shape),)
+
+    def forward(self, x: Array, train: bool) -> Array:
+        return x.reshape(len(x), -1)
+
+    def backward(self, grad_out: Array) -> Array | None:
+        if not self.needs_input_grad:
+            return None
+        return grad_out.reshape(len(grad_out), *self.input_shape)  # type: ignore[misc]
