@@ -93,7 +93,7 @@ class Quantity:
         return self.value.size <= SHORT
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form; ``values`` (flat list) only when :attr:`short`."""
+        """JSON-ready form; ``values`` (nested like ``shape_batch``) only when :attr:`short`."""
         d: dict[str, Any] = {
             "symbol": self.symbol,
             "meaning": self.meaning,
@@ -102,7 +102,7 @@ class Quantity:
             "stats": self.stats,
         }
         if self.short:
-            d["values"] = [float(v) for v in np.ravel(self.value)]
+            d["values"] = np.asarray(self.value, dtype=np.float64).tolist()
         return d
 
 

@@ -106,6 +106,9 @@ def curves_figure(history: list[dict[str, Any]]) -> Figure:
             if pts:
                 ex, ey = zip(*pts, strict=True)
                 ax.plot(ex, ey, marker="o", markersize=3, label=k.replace("_", " "))
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)

@@ -89,6 +89,14 @@ def _num(v: float) -> str:
     return f"{v:.4g}"
 
 
+def _values(value: np.ndarray) -> str:
+    """A short array as a bracketed list: a vector flat, a matrix row by row."""
+    v = np.asarray(value)
+    if v.ndim == 2 and min(v.shape) > 1:
+        return "[" + ", ".join(_values(row) for row in v) + "]"
+    return "[" + ", ".join(_num(x) for x in np.ravel(v)) + "]"
+
+
 def format_text(ex: Any, network_line: str, example_line: str) -> str:
     """The explanation as aligned text, one header per step."""
     width = max(len(q.symbol) for s in ex.steps for q in s.quantities) + 2
@@ -101,7 +109,7 @@ def format_text(ex: Any, network_line: str, example_line: str) -> str:
         "        'batch' is the code's (examples are rows: z = a @ w.T + b).",
     ]
     head = (f"  {'symbol':<{width}}{'column':<12}{'batch':<12}"
-            f"{'min':>10}{'mean':>10}{'max':>10}   meaning")
+            f"{'min':>11}{'mean':>11}{'max':>11}   meaning")
     for step in ex.steps:
         title = f"Step {step.number} · {step.title} "
         out += ["", title + "─" * max(3, 78 - len(title)),
@@ -113,11 +121,10 @@ def format_text(ex: Any, network_line: str, example_line: str) -> str:
             st = q.stats
             out.append(
                 f"  {q.symbol:<{width}}{_shape(q.shape_column):<12}{_shape(q.shape_batch):<12}"
-                f"{_num(st['min']):>10}{_num(st['mean']):>10}{_num(st['max']):>10}   {q.meaning}"
+                f"{_num(st['min']):>11}{_num(st['mean']):>11}{_num(st['max']):>11}   {q.meaning}"
             )
             if q.short:
-                values = ", ".join(_num(v) for v in np.ravel(q.value))
-                out.append(f"  {'':<{width}}= [{values}]")
+                out.append(f"  {'':<{width}}= {_values(q.value)}")
     out.append("")
     out.append("Result " + "─" * 71)
     last = ex.steps[1].quantities[-1]
