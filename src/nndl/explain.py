@@ -27,8 +27,8 @@ Examples
 >>> from nndl import Network
 >>> net = Network([2, 3, 1], seed=0)
 >>> ex = explain(net, np.array([0.0, 1.0]), np.array([1.0]))
->>> [s.title for s in ex.steps]
-['Input', 'Feedforward', 'Output error (BP1)', 'Backpropagate the error (BP2)', 'Gradient (BP3, BP4)']
+>>> [s.number for s in ex.steps], ex.steps[2].title
+([1, 2, 3, 4, 5], 'Output error (BP1)')
 >>> q = ex.quantity("w²")
 >>> q.shape_column, q.shape_batch
 ((3, 2), (3, 2))
