@@ -210,7 +210,9 @@ def misclassified_figure(x: NDArray[np.floating], labels: NDArray[np.integer],
                          kind="misclassified", title=title)
 
 
-def plot_model(model: Any, test: tuple[Any, Any], out_dir: str | os.PathLike[str]) -> dict:
+def plot_model(
+    model: Any, test: tuple[Any, Any], out_dir: str | os.PathLike[str]
+) -> dict[str, Path]:
     """Write ``curves.png``, ``weights.png``, ``confusion.png`` and ``misclassified.png``.
 
     Returns ``{name: path}``.  ``model.metadata["history"]`` feeds the curves
