@@ -1,0 +1,44 @@
+"""``nndl plot MODEL --out DIR``: learning curves, weights, confusion matrix, mistakes."""
+
+from __future__ import annotations
+
+import argparse
+
+from nndl.cli import _common
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "plot",
+        help="draw PNG figures of a saved model (needs matplotlib)",
+        description=(
+            "Write four PNG figures of a saved model into DIR: curves.png (accuracy and, "
+            "when recorded, cost per epoch), weights.png (first-layer weights as 28x28 "
+            "tiles), confusion.png (test-set confusion matrix) and misclassified.png "
+            "(misclassified test digits with true and predicted labels)."
+        ),
+    )
+    p.add_argument("model", metavar="MODEL", help="model file written by 'nndl train --save'")
+    p.add_argument("--out", metavar="DIR", required=True, help="folder for the PNG files")
+    _common.add_data_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from nndl.io import load_model
+    from nndl.plots import PIXELS, plot_model
+
+    model = load_model(args.model)
+    data = _common.load_dataset(args, dtype=model.dtype)
+    x, _ = data.test
+    if x.shape[1] != model.n_inputs:
+        raise ValueError(f"{args.model}: the model reads {model.n_inputs} inputs but the "
+                         f"test images have {x.shape[1]} pixels")
+    if not (getattr(model, "metadata", None) or {}).get("history"):
+        print(f"{args.model} has no training history: curves.png says so instead of "
+              "plotting curves")
+    paths = plot_model(model, data.test, args.out)
+    for name, path in paths.items():
+        w, h = PIXELS[name]
+        print(f"wrote {path} ({w}x{h})")
+    return 0

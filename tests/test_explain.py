@@ -1,0 +1,138 @@
+"""``nndl explain`` and :mod:`nndl.explain`: shapes, numbers equal to backprop, output forms."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from nndl import Network
+from nndl.cli import main
+from nndl.data import load_sample
+from nndl.explain import explain, sup
+from nndl.io import save_model
+
+
+def _example(sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random(sizes[0]), int(rng.integers(0, sizes[-1]))
+
+
+@pytest.mark.parametrize("sizes", [[784, 30, 10], [784, 16, 12, 10], [2, 3, 1], [3, 2]])
+def test_shapes_are_the_real_array_shapes(sizes):
+    net = Network(sizes, seed=1)
+    x, y = _example(sizes)
+    ex = explain(net, x, y)
+    zs, acts = net._forward(x[np.newaxis, :])
+    assert [s.number for s in ex.steps] == [1, 2, 3, 4, 5]
+    for q in (q for s in ex.steps for q in s.quantities):
+        assert q.value.shape == q.shape_batch, q.symbol
+    big_l = len(sizes)
+    assert ex.quantity("a¹").shape_column == (sizes[0], 1)
+    assert ex.quantity("a¹").shape_batch == (1, sizes[0])
+    for i in range(len(sizes) - 1):
+        lay = sup(i + 2)
+        assert ex.quantity(f"w{lay}").shape_column == net.weights[i].shape
+        assert ex.quantity(f"b{lay}").shape_column == (sizes[i + 1], 1)
+        assert ex.quantity(f"b{lay}").shape_batch == net.biases[i].shape
+        assert ex.quantity(f"z{lay}").shape_batch == zs[i].shape == (1, sizes[i + 1])
+        assert ex.quantity(f"a{lay}").shape_column == (sizes[i + 1], 1)
+        np.testing.assert_array_equal(ex.quantity(f"a{lay}").value, acts[i + 1])
+        assert ex.quantity(f"δ{lay}").shape_column == (sizes[i + 1], 1)
+        assert ex.quantity(f"∂C/∂w{lay}").shape_column == (sizes[i + 1], sizes[i])
+    assert ex.steps[2].quantities[-1].symbol == f"δ{sup(big_l)}"
+
+
+@pytest.mark.parametrize(
+    ("sizes", "cost", "output"),
+    [([784, 30, 10], "quadratic", None), ([784, 16, 12, 10], "cross_entropy", None),
+     ([6, 5, 4], "log_likelihood", "softmax"), ([2, 3, 1], "quadratic", None)],
+)
+def test_numbers_equal_backprop(sizes, cost, output):
+    net = Network(sizes, cost=cost, output_activation=output, seed=2)
+    rng = np.random.default_rng(3)
+    x = rng.random((5, sizes[0]))
+    y = rng.integers(0, sizes[-1], size=5)
+    i = 3
+    ex = explain(net, x[i], int(y[i]))
+    nabla_b, nabla_w = net.backprop(x[i : i + 1], y[i : i + 1])
+    for k in range(len(sizes) - 1):
+        lay = sup(k + 2)
+        np.testing.assert_array_equal(ex.quantity(f"∂C/∂b{lay}").value, nabla_b[k])
+        np.testing.assert_array_equal(ex.quantity(f"∂C/∂w{lay}").value, nabla_w[k])
+        np.testing.assert_array_equal(ex.quantity(f"δ{lay}").value[0], nabla_b[k])
+    # The factors shown beside δ multiply to it (BP1 and BP2, re-derived).
+    big_l = sup(len(sizes))
+    if output is None:
+        np.testing.assert_allclose(
+            ex.quantity("∇ₐC").value * ex.quantity(f"σ'(z{big_l})").value,
+            ex.quantity(f"δ{big_l}").value, rtol=1e-9, atol=1e-12)
+    for k in range(len(sizes) - 2):
+        lay, up = sup(k + 2), sup(k + 3)
+        np.testing.assert_allclose(
+            ex.quantity(f"(w{up})ᵀδ{up}").value * ex.quantity(f"σ'(z{lay})").value,
+            ex.quantity(f"δ{lay}").value, rtol=1e-12, atol=1e-15)
+    assert ex.cost == pytest.approx(net.total_cost(x[i : i + 1], y[i : i + 1]))
+    assert ex.predicted == int(net.predict(x[i]))
+
+
+def test_json_has_every_step_in_order_and_matches_backprop(capsys):
+    assert main(["explain", "--sample", "--index", "2", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [s["step"] for s in doc["steps"]] == [1, 2, 3, 4, 5]
+    x, y = load_sample().test
+    assert doc["label"] == int(y[2]) and doc["sizes"] == [784, 30, 10]
+    net = Network([784, 30, 10], seed=0)
+    nabla_b, nabla_w = net.backprop(x[2:3], y[2:3])
+    grads = {q["symbol"]: q for q in doc["steps"][4]["quantities"]}
+    assert grads["∂C/∂b³"]["values"] == pytest.approx(nabla_b[1].tolist(), rel=0, abs=0)
+    assert grads["∂C/∂w²"]["shape_column"] == [30, 784]
+    assert grads["∂C/∂w²"]["stats"]["max"] == float(nabla_w[0].max())
+    assert "values" not in grads["∂C/∂w²"]  # too long to list
+    for step in doc["steps"]:
+        for q in step["quantities"]:
+            assert set(q) >= {"symbol", "shape_column", "shape_batch", "stats"}
+
+
+def test_text_shows_each_equation_and_symbol_with_shapes(capsys):
+    assert main(["explain", "--sample"]) == 0
+    out = capsys.readouterr().out
+    for text in ("a¹ = x", "zˡ = wˡaˡ⁻¹ + bˡ,  aˡ = σ(zˡ)", "δᴸ = ∇ₐC ⊙ σ'(zᴸ)",
+                 "δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ'(zˡ)", "∂C/∂bˡ = δˡ,  ∂C/∂wˡ = δˡ(aˡ⁻¹)ᵀ",
+                 "z = a @ w.T + b", "freshly initialised", "true label 7", "cost C = "):
+        assert text in out, text
+    lines = out.splitlines()
+
+    def row(symbol):
+        return next(line for line in lines
+                    if line.split()[:1] == [symbol] and line.split()[1].startswith("("))
+
+    assert "(784, 1)" in row("a¹") and "(1, 784)" in row("a¹")
+    assert row("w²").split()[1:5] == ["(30,", "784)", "(30,", "784)"]
+    assert "(10, 1)" in row("δ³") and "(1, 10)" in row("δ³")
+    assert "(30, 1)" in row("δ²") and "(30,)" in row("∂C/∂b²")
+    assert out.index("Step 1") < out.index("Step 2") < out.index("Step 3") \
+        < out.index("Step 4") < out.index("Step 5")
+
+
+def test_xor_and_a_saved_model(tmp_path, capsys):
+    net = Network([2, 2, 1], seed=5)
+    path = save_model(net, tmp_path / "xor.npz")
+    assert main(["explain", str(path), "--xor", "--index", "3", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["sizes"] == [2, 2, 1] and doc["target"] == [0.0] and doc["label"] == 0
+    nabla_b, _ = net.backprop(np.array([[1.0, 1.0]]), np.array([[0.0]]))
+    assert doc["steps"][4]["quantities"][2]["values"] == nabla_b[0].tolist()
+
+
+def test_errors_are_clear(tmp_path, capsys):
+    assert main(["explain", "--sample", "--index", "100"]) == 1
+    assert "out of range" in capsys.readouterr().err
+    assert main(["explain", "--xor", "--index", "4"]) == 1
+    assert "0 to 3" in capsys.readouterr().err
+    assert main(["explain", str(tmp_path / "missing.npz")]) == 1
+    assert "model file not found" in capsys.readouterr().err
+    path = save_model(Network([784, 5, 10], seed=0), tmp_path / "m.npz")
+    assert main(["explain", str(path), "--xor"]) == 1
+    assert "2 inputs and 1 output" in capsys.readouterr().err

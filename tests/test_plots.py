@@ -1,0 +1,55 @@
+"""``nndl plot`` and ``nndl digits``: valid PNGs of the expected size."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("matplotlib")
+from PIL import Image  # noqa: E402
+
+from nndl import Network  # noqa: E402
+from nndl.cli import main  # noqa: E402
+from nndl.io import save_model  # noqa: E402
+from nndl.plots import PIXELS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("plots") / "net.npz"
+    assert main(["train", "--sample", "--epochs", "2", "--quiet", "--save", str(path)]) == 0
+    return path
+
+
+def _png_size(path):
+    with Image.open(path) as im:
+        assert im.format == "PNG"
+        im.verify()
+        return im.size
+
+
+def test_plot_writes_four_pngs(model, tmp_path, capsys):
+    out = tmp_path / "figs"
+    assert main(["plot", str(model), "--out", str(out), "--sample"]) == 0
+    for name in ("curves", "weights", "confusion", "misclassified"):
+        assert _png_size(out / f"{name}.png") == PIXELS[name]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_model_without_history_says_so(tmp_path, capsys):
+    path = save_model(Network([784, 4, 10], seed=0), tmp_path / "bare.npz")
+    assert main(["plot", str(path), "--out", str(tmp_path / "figs"), "--sample"]) == 0
+    assert "no training history" in capsys.readouterr().out
+    assert _png_size(tmp_path / "figs" / "curves.png") == PIXELS["curves"]
+
+
+def test_plot_missing_model(tmp_path, capsys):
+    assert main(["plot", str(tmp_path / "nope.npz"), "--out", str(tmp_path)]) == 1
+    assert "model file not found" in capsys.readouterr().err
+
+
+def test_digits(tmp_path, capsys):
+    path = tmp_path / "d.png"
+    assert main(["digits", "--sample", "--out", str(path), "--count", "16"]) == 0
+    assert _png_size(path) == PIXELS["digits"]
+    assert main(["digits", "--sample", "--out", str(path), "--count", "1000"]) == 1
+    assert "too many" in capsys.readouterr().err
