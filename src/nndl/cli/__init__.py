@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from nndl import __version__
 
 #: Sub-command modules, in the order ``nndl --help`` lists them.
-COMMANDS: list[str] = ["fetch", "train", "evaluate", "predict"]
+COMMANDS: list[str] = ["fetch", "train", "evaluate", "predict", "serve"]
 
 
 def build_parser() -> argparse.ArgumentParser:
