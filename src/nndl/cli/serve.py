@@ -79,9 +79,14 @@ def run(args: argparse.Namespace) -> int:
                                       log=lambda line: print(line, flush=True))
     app = app_module.create_app(model)
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Serving {model!r} at http://{host}:{args.port}/ (Ctrl+C to stop)", flush=True)
+    if args.port:
+        where = f"at http://{host}:{args.port}/"
+    else:  # uvicorn's "running on" line (shown at level info) tells the port chosen
+        where = f"on {host}, on a free port (named below)"
+    print(f"Serving {model!r} {where} (Ctrl+C to stop)", flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"nndl: warning: listening on {args.host}: other machines can reach this page",
               file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False,
+                log_level="warning" if args.port else "info")
     return 0
