@@ -45,3 +45,49 @@ def live_server(app: Any, *, timeout: float = 10.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout)
+
+
+@contextmanager
+def serve_in_subprocess(model_path: Path, *, timeout: float = 30.0) -> Iterator[str]:
+    """Run ``nndl serve MODEL --port 0`` in its own process; yield its base URL.
+
+    The server then has its own interpreter (and GIL), so a client in the
+    test process measures the server, not itself.
+    """
+    import os
+    import re
+    import selectors
+    import subprocess
+    import sys
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = dict(os.environ, PYTHONPATH=src + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nndl", "serve", str(model_path), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+    )
+    output: list[str] = []
+    try:
+        selector = selectors.DefaultSelector()
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        url = None
+        while url is None:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("nndl serve did not start:\n" + "".join(output))
+            if selector.select(timeout=0.1):
+                line = proc.stdout.readline().decode(errors="replace")
+                output.append(line)
+                found = re.search(r"running on (http://127\.0\.0\.1:\d+)", line)
+                url = found.group(1) if found else None
+        selector.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
