@@ -17,7 +17,8 @@ from nndl import __version__
 
 #: Sub-command modules, in the order ``nndl --help`` lists them.
 COMMANDS: list[str] = [
-    "fetch", "train", "evaluate", "predict", "explain", "gradcheck", "xor", "plot", "digits",
+    "fetch", "train", "evaluate", "predict", "serve",
+    "explain", "gradcheck", "xor", "plot", "digits",
 ]
 
 

@@ -1,0 +1,93 @@
+"""Helpers of the web tests: a small trained model and a real server in a thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from nndl import Network
+from nndl.data import load_sample
+from nndl.io import save_model
+
+
+def train_small_model(path: Path) -> Path:
+    """Train ``[784, 30, 10]`` on the bundled sample for a few epochs; save it at ``path``."""
+    net = Network([784, 30, 10], seed=1)
+    data = load_sample()
+    history = net.SGD(data.training, 4, 10, 3.0, test_data=data.test, verbose=False)
+    save_model(net, path, metadata={"test_accuracy": history.to_list()[-1]["test_accuracy"],
+                                    "training": {"data": "sample", "training_examples": 1000}})
+    return path
+
+
+@contextmanager
+def live_server(app: Any, *, timeout: float = 10.0) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread; yield its base URL."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                            access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="nndl-test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+
+
+@contextmanager
+def serve_in_subprocess(model_path: Path, *, timeout: float = 30.0) -> Iterator[str]:
+    """Run ``nndl serve MODEL --port 0`` in its own process; yield its base URL.
+
+    The server then has its own interpreter (and GIL), so a client in the
+    test process measures the server, not itself.
+    """
+    import os
+    import re
+    import selectors
+    import subprocess
+    import sys
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = dict(os.environ, PYTHONPATH=src + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nndl", "serve", str(model_path), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+    )
+    output: list[str] = []
+    try:
+        selector = selectors.DefaultSelector()
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        url = None
+        while url is None:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("nndl serve did not start:\n" + "".join(output))
+            if selector.select(timeout=0.1):
+                line = proc.stdout.readline().decode(errors="replace")
+                output.append(line)
+                found = re.search(r"running on (http://127\.0\.0\.1:\d+)", line)
+                url = found.group(1) if found else None
+        selector.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
