@@ -43,6 +43,10 @@ class Activation:
         """Return ∂C/∂z = ∂C/∂a ⊙ σ'(z) (the Hadamard product of BP1/BP2)."""
         return grad_a * self.prime(z, a)
 
+    def config(self) -> str | dict:
+        """JSON-ready spec for :func:`get_activation`: the name, or a dict with parameters."""
+        return self.name
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -112,6 +116,9 @@ class LeakyReLU(Activation):
     def prime(self, z: Array, a: Array) -> Array:
         return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
 
+    def config(self) -> str | dict:
+        return self.name if self.alpha == 0.01 else {"name": self.name, "alpha": self.alpha}
+
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha})"
 
@@ -145,12 +152,17 @@ ACTIVATIONS: dict[str, type[Activation]] = {
 }
 
 
-def get_activation(spec: str | Activation) -> Activation:
-    """Return an :class:`Activation` from its name (``"sigmoid"``, ``"relu"``, ...) or itself."""
+def get_activation(spec: str | dict | Activation) -> Activation:
+    """Return an :class:`Activation` from its name (``"sigmoid"``, ``"relu"``, ...), a
+    config dict such as ``{"name": "leaky_relu", "alpha": 0.1}``, or itself."""
     if isinstance(spec, Activation):
         return spec
+    params: dict = {}
+    if isinstance(spec, dict):
+        params = dict(spec)
+        spec = params.pop("name", None)
     try:
-        return ACTIVATIONS[spec]()
+        return ACTIVATIONS[spec](**params)
     except (KeyError, TypeError):
         raise ValueError(
             f"unknown activation {spec!r}; expected one of {sorted(ACTIVATIONS)}"
