@@ -29,3 +29,7 @@ class TrainingDiverged(NNDLError):
     def __init__(self, message: str, history: object = None) -> None:
         super().__init__(message)
         self.history = history
+
+
+class NotFittedError(NNDLError, ValueError, AttributeError):
+    """An estimator was asked to predict before ``fit`` (as in scikit-learn)."""
