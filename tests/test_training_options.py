@@ -55,7 +55,7 @@ def test_default_init_is_still_the_seeds_draws():
 def test_bad_constructor_options():
     with pytest.raises(ValueError, match=r"unknown init 'xavier'; expected one of"):
         Network([2, 2], init="xavier")
-    with pytest.raises(ValueError, match=r"activation lists 1 activations but sizes \[2, 3"):
+    with pytest.raises(ValueError, match=r"activation lists 1 activations but the network has 2"):
         Network([2, 3, 3, 2], activation=["relu"])
 
 

@@ -18,7 +18,7 @@ mini-batch of ``m`` examples (the book's column vectors are the rows here).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -167,3 +167,34 @@ def get_activation(spec: str | dict | Activation) -> Activation:
         raise ValueError(
             f"unknown activation {spec!r}; expected one of {sorted(ACTIVATIONS)}"
         ) from None
+
+
+#: The output layer a cost implies when none is named.
+NATURAL_OUTPUT = {"log_likelihood": "softmax", "cross_entropy": "sigmoid"}
+
+
+def layer_activations(
+    activation: Any, output: Any, cost_name: str, n_hidden: int
+) -> tuple[list[Activation], Activation, Any]:
+    """Resolve a network's activations: ``(hidden list, output, JSON spec of activation)``.
+
+    ``activation`` is one spec for every hidden layer or a list of one per
+    hidden layer.  Without ``output``: the cost's natural output layer
+    (softmax for log-likelihood, sigmoid for cross-entropy), else the hidden
+    activation (sigmoid when ``activation`` is a list).
+    """
+    if isinstance(activation, list | tuple):
+        hidden = [get_activation(a) for a in activation]
+        if len(hidden) != n_hidden:
+            raise ValueError(
+                f"activation lists {len(hidden)} activations but the network has "
+                f"{n_hidden} hidden layer(s); give one per hidden layer or a single one"
+            )
+        spec: Any = [a.config() for a in hidden]
+        fallback: Any = "sigmoid"
+    else:
+        one = get_activation(activation)
+        hidden, spec, fallback = [one] * n_hidden, one.config(), one
+    if output is None:
+        output = NATURAL_OUTPUT.get(cost_name, fallback)
+    return hidden, get_activation(output), spec

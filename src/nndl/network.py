@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nndl import _validate
-from nndl.activations import Activation, get_activation
+from nndl.activations import Activation, layer_activations
 from nndl.costs import Cost, get_cost
 from nndl.init import initial_parameters
 from nndl.model import Model
@@ -37,7 +37,7 @@ Array = NDArray[np.floating]
 
 
 class Network(Model):
-    """A fully connected feed-forward network with sigmoid neurons.
+    """A fully connected feed-forward network (sigmoid neurons by default).
 
     Parameters
     ----------
@@ -111,32 +111,15 @@ class Network(Model):
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         self.cost = get_cost(cost)
-        per_layer = isinstance(activation, list | tuple)
-        hidden = [get_activation(a) for a in activation] if per_layer else [
-            get_activation(activation)  # type: ignore[arg-type]
-        ] * n_hidden
-        if per_layer and len(hidden) != n_hidden:
-            raise ValueError(
-                f"activation lists {len(hidden)} activations but sizes {self.sizes} has "
-                f"{n_hidden} hidden layer(s); give one per hidden layer or a single one"
-            )
-        if output_activation is None:
-            natural = {"log_likelihood": "softmax", "cross_entropy": "sigmoid"}
-            output_activation = natural.get(
-                self.cost.name, "sigmoid" if per_layer else activation  # type: ignore[arg-type]
-            )
-        self.output_activation = get_activation(output_activation)
-        self.cost.check_output(self.output_activation)
-        self._activation_spec = (
-            [a.config() for a in hidden]
-            if per_layer
-            else get_activation(activation).config()  # type: ignore[arg-type]
+        hidden, self.output_activation, self._activation_spec = layer_activations(
+            activation, output_activation, self.cost.name, n_hidden
         )
+        self.cost.check_output(self.output_activation)
         #: σ of the (first) hidden layer, or of the output layer when there is none.
         self.hidden_activation = hidden[0] if hidden else self.output_activation
         #: σ of each weight layer, in order: hidden ones, then the output one.
         self.activations: list[Activation] = hidden + [self.output_activation]
-        self.dropout = _dropout_rates(dropout, n_hidden)
+        self.dropout = _validate.dropout_rates(dropout, n_hidden)
         #: Per weight layer, p of dropping its outputs (None when dropout is off).
         self._drop: list[float] | None = (
             self.dropout + [0.0] if any(p > 0 for p in self.dropout) else None
@@ -394,17 +377,3 @@ class Network(Model):
 
         return step
 
-
-def _dropout_rates(dropout: Any, n_hidden: int) -> list[float]:
-    """Validate ``dropout``: one rate for every hidden layer, or a list of one per layer."""
-    rates = list(dropout) if isinstance(dropout, list | tuple) else [dropout] * n_hidden
-    if isinstance(dropout, list | tuple) and len(rates) != n_hidden:
-        raise ValueError(
-            f"dropout lists {len(rates)} rates but the network has {n_hidden} hidden "
-            "layer(s); give one per hidden layer or a single number"
-        )
-    for p in rates:
-        ok = isinstance(p, int | float) and not isinstance(p, bool) and 0.0 <= p < 1.0
-        if not ok:
-            raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
-    return [float(p) for p in rates]
