@@ -81,3 +81,12 @@ def test_dropout_network_trains_and_config_keeps_rates():
 def test_bad_dropout(dropout, message):
     with pytest.raises(ValueError, match=message):
         Network([4, 3, 3, 2], dropout=dropout)
+
+
+def test_float32_dropout_training_stays_float32():
+    net = _net(p=0.5, dtype="float32")
+    x = np.random.default_rng(0).random((20, 6))
+    _, activations, _, masks = net._forward_train(x.astype(np.float32), net._drop)
+    assert masks[0].dtype == np.float32 and activations[1].dtype == np.float32
+    net.SGD((x, np.zeros(20, int)), 2, 5, 0.1, optimizer="adam", lmbda=1.0, verbose=False)
+    assert all(p.dtype == np.float32 for p in net.weights + net.biases)
