@@ -14,7 +14,16 @@ Examples
 
 __version__ = "0.1.0"
 
-from nndl.errors import DataError, ModelFileError, NNDLError  # noqa: E402
+from nndl.errors import DataError, ModelFileError, NNDLError, TrainingDiverged  # noqa: E402
+from nndl.estimator import NNClassifier  # noqa: E402
 from nndl.network import Network  # noqa: E402
 
-__all__ = ["DataError", "ModelFileError", "NNDLError", "Network", "__version__"]
+__all__ = [
+    "DataError",
+    "ModelFileError",
+    "NNDLError",
+    "NNClassifier",
+    "Network",
+    "TrainingDiverged",
+    "__version__",
+]

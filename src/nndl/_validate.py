@@ -150,3 +150,18 @@ def dataset(data: Any, name: str) -> tuple[Any, Any]:
             f"{name} must be an (x, y) pair of arrays, got {type(data).__name__}"
         ) from None
     return x, y
+
+
+def dropout_rates(dropout: Any, n_hidden: int) -> list[float]:
+    """Validate ``dropout``: one rate for every hidden layer, or a list of one per layer."""
+    rates = list(dropout) if isinstance(dropout, list | tuple) else [dropout] * n_hidden
+    if isinstance(dropout, list | tuple) and len(rates) != n_hidden:
+        raise ValueError(
+            f"dropout lists {len(rates)} rates but the network has {n_hidden} hidden "
+            "layer(s); give one per hidden layer or a single number"
+        )
+    for p in rates:
+        ok = isinstance(p, int | float) and not isinstance(p, bool) and 0.0 <= p < 1.0
+        if not ok:
+            raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
+    return [float(p) for p in rates]

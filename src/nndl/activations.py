@@ -18,7 +18,7 @@ mini-batch of ``m`` examples (the book's column vectors are the rows here).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +42,10 @@ class Activation:
     def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
         """Return ∂C/∂z = ∂C/∂a ⊙ σ'(z) (the Hadamard product of BP1/BP2)."""
         return grad_a * self.prime(z, a)
+
+    def config(self) -> str | dict:
+        """JSON-ready spec for :func:`get_activation`: the name, or a dict with parameters."""
+        return self.name
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -112,6 +116,9 @@ class LeakyReLU(Activation):
     def prime(self, z: Array, a: Array) -> Array:
         return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
 
+    def config(self) -> str | dict:
+        return self.name if self.alpha == 0.01 else {"name": self.name, "alpha": self.alpha}
+
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha})"
 
@@ -145,13 +152,49 @@ ACTIVATIONS: dict[str, type[Activation]] = {
 }
 
 
-def get_activation(spec: str | Activation) -> Activation:
-    """Return an :class:`Activation` from its name (``"sigmoid"``, ``"relu"``, ...) or itself."""
+def get_activation(spec: str | dict | Activation) -> Activation:
+    """Return an :class:`Activation` from its name (``"sigmoid"``, ``"relu"``, ...), a
+    config dict such as ``{"name": "leaky_relu", "alpha": 0.1}``, or itself."""
     if isinstance(spec, Activation):
         return spec
+    params: dict = {}
+    if isinstance(spec, dict):
+        params = dict(spec)
+        spec = params.pop("name", None)
     try:
-        return ACTIVATIONS[spec]()
+        return ACTIVATIONS[spec](**params)
     except (KeyError, TypeError):
         raise ValueError(
             f"unknown activation {spec!r}; expected one of {sorted(ACTIVATIONS)}"
         ) from None
+
+
+#: The output layer a cost implies when none is named.
+NATURAL_OUTPUT = {"log_likelihood": "softmax", "cross_entropy": "sigmoid"}
+
+
+def layer_activations(
+    activation: Any, output: Any, cost_name: str, n_hidden: int
+) -> tuple[list[Activation], Activation, Any]:
+    """Resolve a network's activations: ``(hidden list, output, JSON spec of activation)``.
+
+    ``activation`` is one spec for every hidden layer or a list of one per
+    hidden layer.  Without ``output``: the cost's natural output layer
+    (softmax for log-likelihood, sigmoid for cross-entropy), else the hidden
+    activation (sigmoid when ``activation`` is a list).
+    """
+    if isinstance(activation, list | tuple):
+        hidden = [get_activation(a) for a in activation]
+        if len(hidden) != n_hidden:
+            raise ValueError(
+                f"activation lists {len(hidden)} activations but the network has "
+                f"{n_hidden} hidden layer(s); give one per hidden layer or a single one"
+            )
+        spec: Any = [a.config() for a in hidden]
+        fallback: Any = "sigmoid"
+    else:
+        one = get_activation(activation)
+        hidden, spec, fallback = [one] * n_hidden, one.config(), one
+    if output is None:
+        output = NATURAL_OUTPUT.get(cost_name, fallback)
+    return hidden, get_activation(output), spec

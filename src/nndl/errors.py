@@ -17,3 +17,19 @@ class DataError(NNDLError, ValueError):
 
 class ModelFileError(NNDLError, ValueError):
     """A saved model file cannot be read: unknown format, missing or mis-shaped arrays."""
+
+
+class TrainingDiverged(NNDLError):
+    """The cost or the weights became NaN or infinite during training (η too large?).
+
+    The model's weights have been restored to the last good ones (the start
+    of the failing epoch); ``history`` holds the epochs that completed.
+    """
+
+    def __init__(self, message: str, history: object = None) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+class NotFittedError(NNDLError, ValueError, AttributeError):
+    """An estimator was asked to predict before ``fit`` (as in scikit-learn)."""

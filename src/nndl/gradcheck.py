@@ -121,6 +121,8 @@ def gradcheck(
     eps: float = 1e-6,
     tolerance: float = DEFAULT_TOLERANCE,
     backprop: Callable[[Any, Any], tuple[list[NDArray], list[NDArray]]] | None = None,
+    regularizer: Any = None,
+    n: int | None = None,
 ) -> GradcheckReport:
     """Compare ``net.backprop(x, y)`` with central differences of ``net.total_cost(x, y)``.
 
@@ -138,16 +140,27 @@ def gradcheck(
     backprop : callable, optional
         The gradient to check, ``backprop(x, y) -> (nabla_b, nabla_w)``;
         defaults to ``net.backprop`` (tests inject a broken one here).
+    regularizer : Regularizer, optional
+        Check the gradient of the regularised cost C₀ + Ω(w) instead.
+    n : int, optional
+        Training-set size in Ω (default: the rows of ``x``).
     """
     if np.dtype(net.dtype) != np.float64:
         raise ValueError(
             f"gradcheck needs a float64 network (finite differences in {np.dtype(net.dtype)} "
             "are too coarse), got dtype " + str(np.dtype(net.dtype))
         )
-    nabla_b, nabla_w = (backprop or net.backprop)(x, y)
+    if backprop is not None:
+        nabla_b, nabla_w = backprop(x, y)
+    elif regularizer is not None:
+        nabla_b, nabla_w = net.backprop(x, y, regularizer=regularizer, n=n)
+    else:
+        nabla_b, nabla_w = net.backprop(x, y)
 
     def cost() -> float:
-        return net.total_cost(x, y)
+        if regularizer is None:
+            return net.total_cost(x, y)
+        return net.total_cost(x, y, regularizer=regularizer, n=n)
 
     report = GradcheckReport(tolerance=tolerance)
     for i, (b, w) in enumerate(zip(net.biases, net.weights, strict=True)):

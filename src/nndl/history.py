@@ -25,6 +25,13 @@ class History:
 
     def __init__(self, records: list[dict[str, Any]] | None = None) -> None:
         self.records: list[dict[str, Any]] = [dict(r) for r in records or []]
+        #: Why training ended: "epochs" (all done), "early_stopping", "schedule"
+        #: (η fell to its floor) or "diverged"; None before training ends.
+        self.stop_reason: str | None = None
+        #: The epoch whose weights the model ended with, when early stopping restored them.
+        self.best_epoch: int | None = None
+        #: A sentence for people, e.g. the divergence message.
+        self.message: str | None = None
 
     def append(self, record: dict[str, Any]) -> None:
         """Add one epoch's record."""
@@ -57,6 +64,15 @@ class History:
     def to_list(self) -> list[dict[str, Any]]:
         """The records as plain JSON-ready dicts."""
         return [dict(r) for r in self.records]
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready: ``{"epochs": [...records], "stop_reason", "best_epoch", "message"}``."""
+        return {
+            "epochs": self.to_list(),
+            "stop_reason": self.stop_reason,
+            "best_epoch": self.best_epoch,
+            "message": self.message,
+        }
 
     def __repr__(self) -> str:
         return f"History({len(self.records)} epochs)"

@@ -37,11 +37,53 @@ class Model:
         """One gradient-descent step on a validated mini-batch (``y``: target rows)."""
         raise NotImplementedError
 
-    def parameters(self) -> list[NDArray]:
-        """Every trainable array of the model (the arrays themselves, not copies)."""
+    # -- for optimisers, regularisers, early stopping (optional) ----------
+    def _parameters(self) -> list[NDArray]:
+        """The live parameter arrays (updated in place by optimisers)."""
+        raise NotImplementedError(f"{type(self).__name__} does not expose its parameters")
+
+    def _regularized(self) -> list[bool]:
+        """For each of :meth:`_parameters`, whether a regulariser acts on it (weights: yes)."""
         raise NotImplementedError
 
+    def _gradients(self, x: NDArray, y: NDArray) -> list[NDArray]:
+        """Mean gradients of the cost on a training batch, parallel to :meth:`_parameters`."""
+        raise NotImplementedError
+
+    def _cost(self, x: NDArray, y: NDArray, regularizer: Any, n: int) -> float:
+        """Mean cost on validated ``(x, targets)``, plus the regulariser's penalty."""
+        raise NotImplementedError
+
+    def _make_step(self, optimizer: Any, regularizer: Any, n: int) -> Any:
+        """Return ``step(x, y, eta)``: one training step with this optimiser/regulariser.
+
+        Without either it is :meth:`_train_step`.  Otherwise the gradients of
+        :meth:`_gradients` get ∂Ω/∂w added (n = training-set size) and the
+        optimiser updates :meth:`_parameters` in place.
+        """
+        if regularizer is None and (optimizer is None or optimizer.name == "sgd"):
+            return self._train_step
+        params, flags = self._parameters(), self._regularized()
+        if optimizer is None:
+            from nndl.optimizers import SGD
+
+            optimizer = SGD()
+
+        def step(x: NDArray, y: NDArray, eta: float) -> None:
+            grads = self._gradients(x, y)
+            if regularizer is not None:
+                for p, g, flag in zip(params, grads, flags, strict=True):
+                    if flag:
+                        regularizer.add_gradient(p, g, n)
+            optimizer.step(params, grads, eta)
+
+        return step
+
     # -- shared behaviour ---------------------------------------------------
+    def parameters(self) -> list[NDArray]:
+        """Every trainable array of the model (the arrays themselves, not copies)."""
+        return self._parameters()
+
     def snapshot(self) -> list[NDArray]:
         """Copies of every parameter array, for :meth:`restore` (e.g. the best epoch)."""
         return [p.copy() for p in self.parameters()]
@@ -124,13 +166,48 @@ class Model:
         test_data : (x, y), optional
             Evaluated after every epoch; prints ``Epoch k: correct / total`` like the seed.
         **options
+            Keyword-only, all optional:
+
+            ``validation_data`` : (x, y)
+                The book's ``evaluation_data``: watched by the monitors, the
+                schedule and early stopping (never used for training).
+            ``lmbda`` : float, default 0
+                Regularisation strength λ (with n = the training-set size).
+            ``regularizer`` : {"l2", "l1"} or Regularizer, default "l2"
+                Which penalty ``lmbda`` weighs; see :mod:`nndl.regularizers`.
+            ``optimizer`` : {"sgd", "momentum", "adam"}, dict or Optimizer
+                See :mod:`nndl.optimizers`; e.g. ``{"name": "momentum", "mu": 0.9}``.
+                Pass the same object again to keep its state between calls.
+            ``schedule`` : int or dict, optional
+                The book's schedule: halve η after this many epochs without a
+                better validation accuracy, stop once η ≤ η₀/128; a dict gives
+                :class:`~nndl.schedule.HalvingSchedule` options.
+            ``early_stopping`` : int, optional
+                Stop after this many epochs without a better validation
+                accuracy, and restore the weights of the best epoch.
+            ``monitor_training_cost``, ``monitor_training_accuracy``,
+            ``monitor_evaluation_cost``, ``monitor_evaluation_accuracy`` : bool
+                The book's monitors: record (and print) cost/accuracy on the
+                training and validation data each epoch.  Costs include the
+                penalty.  Evaluation accuracy defaults to on when
+                ``validation_data`` is given.
             ``verbose`` (print each epoch, default True), ``on_batch``, ``on_epoch``
-            callbacks: see :func:`nndl.training.sgd`.
+                Callbacks: see :func:`nndl.training.sgd`.
 
         Returns
         -------
         History
-            One record per epoch (time, and test accuracy when ``test_data`` is given).
+            One record per epoch: ``epoch``, ``seconds``, ``eta``; ``test_*``
+            with ``test_data``; ``training_cost``, ``training_accuracy``,
+            ``validation_cost``, ``validation_accuracy`` (and ``*_correct``,
+            ``*_total``) when monitored.  ``history.stop_reason`` says why it
+            stopped; ``history.best_epoch`` which weights early stopping kept.
+
+        Raises
+        ------
+        TrainingDiverged
+            If the cost or the weights become NaN/infinite (η too large).  The
+            weights are put back to those before the failing epoch.
         """
         history = training.sgd(
             self, training_data, epochs, mini_batch_size, eta, test_data, **options
