@@ -8,7 +8,10 @@ import time
 from typing import Any
 
 from nndl import __version__
-from nndl.cli import _common
+from nndl.cli import _common, _presets
+
+COSTS = ["quadratic", "cross_entropy", "log_likelihood"]
+ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,35 +20,57 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train a network on MNIST (the seed's configuration by default)",
         description=(
             "Train a network by mini-batch stochastic gradient descent on MNIST. "
-            "The defaults are the seed's: sizes 784,30,10, 30 epochs, mini-batch 10, "
-            "eta 3.0, quadratic cost, sigmoid neurons. Each epoch prints the test "
-            "accuracy as 'Epoch k: correct / total'."
+            "The defaults are the seed's (--preset seed): sizes 784,30,10, 30 epochs, "
+            "mini-batch 10, eta 3.0, quadratic cost, sigmoid neurons. Each epoch prints "
+            "the test accuracy as 'Epoch k: correct / total'. Options given explicitly "
+            "override the preset's."
         ),
     )
-    p.add_argument("--sizes", type=_common.sizes, default=[784, 30, 10],
-                   help="layer sizes, input first (default 784,30,10)")
-    p.add_argument("--epochs", type=_common.non_negative_int, default=30,
-                   help="passes over the training data (default 30)")
-    p.add_argument("--mini-batch-size", type=_common.positive_int, default=10,
-                   help="examples per gradient step (default 10)")
-    p.add_argument("--eta", type=_common.positive_float, default=3.0,
-                   help="learning rate (default 3.0)")
-    p.add_argument("--cost", default="quadratic",
-                   choices=["quadratic", "cross_entropy", "log_likelihood"],
-                   help="cost function (default quadratic)")
-    p.add_argument("--activation", default="sigmoid",
-                   choices=["sigmoid", "tanh", "relu", "leaky_relu"],
-                   help="activation of the hidden layers (default sigmoid)")
-    p.add_argument("--seed", type=int, default=2,
-                   help="seed of the weights and the shuffling (default 2; see README)")
-    p.add_argument("--dtype", default="float64", choices=["float64", "float32"],
-                   help="floating-point precision (default float64)")
-    p.add_argument("--full-train", action="store_true",
-                   help="train on all 60,000 training images (no validation split)")
-    _common.add_data_options(p)
-    p.add_argument("--save", metavar="MODEL",
-                   help="write the best model (.npz) here; saved atomically")
-    p.add_argument("--quiet", action="store_true", help="print only the summary")
+    p.add_argument("--preset", default="seed", choices=sorted(_presets.PRESETS),
+                   help="named configuration (default seed; see the README)")
+    arch = p.add_argument_group("network")
+    arch.add_argument("--sizes", type=_common.sizes, help="layer sizes, input first (784,30,10)")
+    arch.add_argument("--cost", choices=COSTS, help="cost function (quadratic)")
+    arch.add_argument("--activation", choices=ACTIVATIONS,
+                      help="activation of the hidden layers (sigmoid)")
+    arch.add_argument("--init", choices=["normal", "scaled_normal", "glorot", "he"],
+                      help="weight initialisation: the seed's N(0,1) 'normal', the book's "
+                      "N(0,1/n_in) 'scaled_normal', 'glorot' or 'he'")
+    arch.add_argument("--dropout", type=_common.fraction,
+                      help="dropout rate of the hidden layers, in [0, 1) (0)")
+    arch.add_argument("--dtype", choices=["float64", "float32"], help="precision (float64)")
+    sgd = p.add_argument_group("training")
+    sgd.add_argument("--epochs", type=_common.non_negative_int, help="passes over the data (30)")
+    sgd.add_argument("--mini-batch-size", type=_common.positive_int,
+                     help="examples per step (10)")
+    sgd.add_argument("--eta", type=_common.positive_float, help="learning rate (3.0)")
+    sgd.add_argument("--lmbda", type=_common.non_negative_float,
+                     help="regularisation strength λ, the book's convention with n = "
+                     "training-set size (0)")
+    sgd.add_argument("--regularizer", choices=["l2", "l1"], help="penalty weighed by λ (l2)")
+    sgd.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help="(sgd)")
+    sgd.add_argument("--momentum", type=_common.fraction,
+                     help="momentum coefficient μ for --optimizer momentum (0.9)")
+    sgd.add_argument("--schedule", type=_common.positive_int, metavar="K",
+                     help="halve eta after K epochs without better validation accuracy; "
+                     "stop when eta falls to 1/128 of its start (the book's schedule)")
+    sgd.add_argument("--early-stopping", type=_common.positive_int, metavar="K",
+                     help="stop after K epochs without better validation accuracy and "
+                     "keep the best epoch's weights")
+    sgd.add_argument("--full-train", action="store_true", default=None,
+                     help="train on all 60,000 training images (no validation split)")
+    sgd.add_argument("--seed", type=int, default=2,
+                     help="seed of the weights and the shuffling (default 2; see README)")
+    out = p.add_argument_group("data and output")
+    _common.add_data_options(out)
+    out.add_argument("--monitor", action="store_true",
+                     help="also measure the training and validation cost and the training "
+                     "accuracy every epoch (the book's monitor_* options)")
+    out.add_argument("--save", metavar="MODEL",
+                     help="write the best model (.npz) here; saved atomically")
+    out.add_argument("--plot", metavar="PNG",
+                     help="write learning curves here (needs matplotlib: nndl[plot])")
+    out.add_argument("--quiet", action="store_true", help="print only the summary")
     p.set_defaults(func=run)
 
 
@@ -57,30 +82,61 @@ def _progress_bar(total: int, epoch: int, enabled: bool):
                 disable=None if enabled else True, file=sys.stderr, mininterval=0.2)
 
 
-def run(args: argparse.Namespace) -> int:
+def build_network(opts: dict[str, Any], seed: int):
+    """The :class:`~nndl.network.Network` the options describe."""
     from nndl import Network
+
+    return Network(
+        opts["sizes"], cost=opts["cost"], activation=opts["activation"],
+        output_activation="softmax" if opts["cost"] == "log_likelihood" else None,
+        init=opts["init"], dropout=opts["dropout"], seed=seed, dtype=opts["dtype"],
+    )
+
+
+def _epoch_line(record: dict[str, Any]) -> str:
+    line = (f"Epoch {record['epoch']}: {record['test_correct']} / {record['test_total']}"
+            f"  ({_common.percent(record['test_correct'], record['test_total'])})")
+    if "validation_accuracy" in record:
+        line += f"  validation {100 * record['validation_accuracy']:.2f}%"
+    for key in ("training_accuracy", "training_cost", "validation_cost"):
+        if key in record:
+            value = record[key]
+            shown = f"{100 * value:.2f}%" if key.endswith("accuracy") else f"{value:.4f}"
+            line += f"  {key.replace('_', ' ')} {shown}"
+    return f"{line}  {record['seconds']:.2f} s"
+
+
+def run(args: argparse.Namespace) -> int:
+    from nndl.errors import TrainingDiverged
     from nndl.io import save_model
 
-    data = _common.load_dataset(args, dtype=args.dtype, full_train=args.full_train)
+    given = {key: getattr(args, key, None) for key in _presets.SEED}
+    opts = _presets.resolve(args.preset, given)
+    data = _common.load_dataset(args, dtype=opts["dtype"], full_train=opts["full_train"])
     x_train, y_train = data.training
-    if args.sizes[0] != x_train.shape[1]:
+    if opts["sizes"][0] != x_train.shape[1]:
         raise ValueError(
-            f"--sizes starts with {args.sizes[0]} inputs but the images have "
+            f"--sizes starts with {opts['sizes'][0]} inputs but the images have "
             f"{x_train.shape[1]} pixels"
         )
-    net = Network(args.sizes, cost=args.cost, activation=args.activation,
-                  output_activation="softmax" if args.cost == "log_likelihood" else None,
-                  seed=args.seed, dtype=args.dtype)
+    net = build_network(opts, args.seed)
     x_test, y_test = data.test
     # The best epoch is chosen on validation data when there is some, so that
     # the test set stays an honest estimate; otherwise on the test set.
     select_on = "validation" if data.validation is not None else "test"
     if not args.quiet:
         what = "the bundled sample" if data.source == "sample" else "MNIST"
-        print(f"Training {net} on {len(y_train):,} images of {what}: {args.epochs} epochs, "
-              f"mini-batch {args.mini_batch_size}, eta {args.eta}, seed {args.seed}")
+        extras = ", ".join(
+            f"{k} {opts[k]}" for k in ("lmbda", "dropout", "optimizer", "schedule",
+                                       "early_stopping")
+            if opts[k] not in (None, 0.0, "sgd")
+        )
+        print(f"Training {net} on {len(y_train):,} images of {what} (preset {args.preset}): "
+              f"{opts['epochs']} epochs, mini-batch {opts['mini_batch_size']}, "
+              f"eta {opts['eta']}, seed {args.seed}" + (f", {extras}" if extras else ""))
 
     state: dict[str, Any] = {"best": None, "snapshot": None, "bar": None}
+    history_rows: list[dict[str, Any]] = []
     show_bar = not args.quiet
 
     def on_batch(done: int, total: int) -> None:
@@ -88,47 +144,58 @@ def run(args: argparse.Namespace) -> int:
             state["bar"] = _progress_bar(total, len(history_rows), show_bar)
         state["bar"].update(1)
 
-    history_rows: list[dict[str, Any]] = []
-
-    def on_epoch(record: dict[str, Any]) -> None:
+    def close_bar() -> None:
         if state["bar"] is not None:
             state["bar"].close()
             state["bar"] = None
-        if data.validation is not None:
-            vx, vy = data.validation
-            record["validation_correct"] = net.evaluate(vx, vy)
-            record["validation_total"] = len(vy)
-            record["validation_accuracy"] = record["validation_correct"] / len(vy)
+
+    def on_epoch(record: dict[str, Any]) -> None:
+        close_bar()
         history_rows.append(record)
         key = f"{select_on}_accuracy"
         if state["best"] is None or record[key] > state["best"][key]:
             state["best"] = dict(record)
             state["snapshot"] = net.snapshot()
         if not args.quiet:
-            line = (f"Epoch {record['epoch']}: {record['test_correct']} / {record['test_total']}"
-                    f"  ({_common.percent(record['test_correct'], record['test_total'])})")
-            if "validation_accuracy" in record:
-                line += f"  validation {100 * record['validation_accuracy']:.2f}%"
-            print(f"{line}  {record['seconds']:.2f} s", flush=True)
+            print(_epoch_line(record), flush=True)
 
+    optimizer: Any = opts["optimizer"]
+    if optimizer == "momentum":
+        optimizer = {"name": "momentum", "mu": opts["momentum"]}
     start = time.perf_counter()
-    interrupted = False
+    stopped = "completed"
+    message = None
+    history = None
     try:
-        net.SGD((x_train, y_train), args.epochs, args.mini_batch_size, args.eta,
-                test_data=(x_test, y_test), verbose=False,
-                on_batch=on_batch if show_bar else None, on_epoch=on_epoch)
+        history = net.SGD(
+            (x_train, y_train), opts["epochs"], opts["mini_batch_size"], opts["eta"],
+            test_data=(x_test, y_test), validation_data=data.validation,
+            lmbda=opts["lmbda"], regularizer=opts["regularizer"], optimizer=optimizer,
+            schedule=opts["schedule"], early_stopping=opts["early_stopping"],
+            monitor_training_cost=args.monitor, monitor_training_accuracy=args.monitor,
+            monitor_evaluation_cost=args.monitor and data.validation is not None,
+            verbose=False, on_batch=on_batch if show_bar else None, on_epoch=on_epoch,
+        )
+        if history.stop_reason != "epochs":
+            stopped = history.stop_reason
+            message = getattr(history, "message", None)
     except KeyboardInterrupt:
-        interrupted = True
-        if state["bar"] is not None:
-            state["bar"].close()
+        close_bar()
+        stopped = "interrupted"
         print(f"\nInterrupted during epoch {len(history_rows)}; "
               "keeping the best epoch so far.", file=sys.stderr)
+    except TrainingDiverged as exc:
+        close_bar()
+        stopped = "diverged"
+        print(f"nndl: {exc}", file=sys.stderr)
     total_s = time.perf_counter() - start
+    if message and not args.quiet:
+        print(message)
 
     best = state["best"]
     if best is None:
         print(f"No epoch completed ({total_s:.1f} s); nothing to save.")
-        return 130 if interrupted else 0
+        return {"interrupted": 130, "diverged": 1}.get(stopped, 0)
     net.restore(state["snapshot"])
     summary = (f"Best epoch {best['epoch']} (chosen on {select_on} accuracy): test "
                f"{best['test_correct']} / {best['test_total']} "
@@ -139,15 +206,20 @@ def run(args: argparse.Namespace) -> int:
     top = max(history_rows, key=lambda r: r["test_accuracy"])
     print(f"Highest test accuracy: {top['test_correct']} / {top['test_total']} "
           f"({_common.percent(top['test_correct'], top['test_total'])}) at epoch {top['epoch']}")
+    if args.plot:
+        from nndl.plots import curves_figure, save_png
+
+        print(f"Wrote learning curves to {save_png(curves_figure(history_rows), args.plot)}")
     if args.save:
         metadata = {
             "nndl_version": __version__,
+            "preset": args.preset,
             "training": {
-                "epochs": args.epochs, "epochs_completed": len(history_rows),
-                "mini_batch_size": args.mini_batch_size, "eta": args.eta,
-                "seed": args.seed, "dtype": args.dtype, "full_train": args.full_train,
+                **{k: v for k, v in opts.items() if k != "sizes"},
+                "epochs_completed": len(history_rows), "seed": args.seed,
                 "data": data.source, "training_examples": len(y_train),
-                "interrupted": interrupted, "seconds": round(total_s, 3),
+                "stopped": stopped, "interrupted": stopped == "interrupted",
+                "seconds": round(total_s, 3),
             },
             "best_epoch": best["epoch"],
             "selected_on": select_on,
@@ -157,4 +229,4 @@ def run(args: argparse.Namespace) -> int:
         }
         path = save_model(net, args.save, metadata=metadata)
         print(f"Saved the model of epoch {best['epoch']} to {path}")
-    return 130 if interrupted else 0
+    return {"interrupted": 130, "diverged": 1}.get(stopped, 0)
