@@ -110,3 +110,32 @@ def test_bad_config_and_kind(tmp_path):
     _rewrite(path, lambda arrays, header: header.update(kind="transformer"))
     with pytest.raises(ModelFileError, match="unknown model kind 'transformer'"):
         load_model(path)
+
+
+def test_every_network_option_survives_a_round_trip(tmp_path):
+    net = Network(
+        [6, 5, 4, 3], cost="log_likelihood", activation=["relu", "tanh"],
+        output_activation="softmax", init="he", dropout=[0.2, 0.1], seed=9, dtype="float32",
+    )
+    loaded = load_model(save_model(net, tmp_path / "all.npz"))
+    assert loaded.config() == net.config()
+    x = np.random.default_rng(0).random((7, 6))
+    np.testing.assert_array_equal(net.feedforward(x), loaded.feedforward(x))
+
+
+def test_files_written_before_the_later_options_still_load(tmp_path):
+    # The first format-1 files carried only these keys (no init, no dropout).
+    net = Network([4, 3, 2], seed=1)
+    path = save_model(net, tmp_path / "old.npz")
+
+    def as_first_written(arrays, header):
+        header["config"] = {
+            "sizes": [4, 3, 2], "cost": "quadratic", "activation": "sigmoid",
+            "output_activation": "sigmoid", "seed": 1, "dtype": "float64",
+        }
+
+    _rewrite(path, as_first_written)
+    loaded = load_model(path)
+    x = np.random.default_rng(1).random((5, 4))
+    np.testing.assert_array_equal(loaded.feedforward(x), net.feedforward(x))
+    assert loaded.config()["init"] == "normal" and loaded.config()["dropout"] == 0.0
