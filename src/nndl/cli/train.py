@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from nndl import __version__
-from nndl.cli import _common
+from nndl.cli import _common, _conv
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--full-train", action="store_true",
                    help="train on all 60,000 training images (no validation split)")
     _common.add_data_options(p)
+    _conv.add_conv_arguments(p)  # [conv] --layers, --expand, --preset conv/conv-book
     p.add_argument("--save", metavar="MODEL",
                    help="write the best model (.npz) here; saved atomically")
     p.add_argument("--quiet", action="store_true", help="print only the summary")
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from nndl import Network
     from nndl.io import save_model
 
+    _conv.apply_conv_preset(args)  # [conv]
     data = _common.load_dataset(args, dtype=args.dtype, full_train=args.full_train)
     x_train, y_train = data.training
     if args.sizes[0] != x_train.shape[1]:
@@ -68,9 +70,10 @@ def run(args: argparse.Namespace) -> int:
             f"--sizes starts with {args.sizes[0]} inputs but the images have "
             f"{x_train.shape[1]} pixels"
         )
-    net = Network(args.sizes, cost=args.cost, activation=args.activation,
-                  output_activation="softmax" if args.cost == "log_likelihood" else None,
-                  seed=args.seed, dtype=args.dtype)
+    net = _conv.build_model_from_args(args) or Network(  # [conv]
+        args.sizes, cost=args.cost, activation=args.activation,
+        output_activation="softmax" if args.cost == "log_likelihood" else None,
+        seed=args.seed, dtype=args.dtype)
     x_test, y_test = data.test
     # The best epoch is chosen on validation data when there is some, so that
     # the test set stays an honest estimate; otherwise on the test set.
@@ -116,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         net.SGD((x_train, y_train), args.epochs, args.mini_batch_size, args.eta,
                 test_data=(x_test, y_test), verbose=False,
-                on_batch=on_batch if show_bar else None, on_epoch=on_epoch)
+                on_batch=on_batch if show_bar else None, on_epoch=on_epoch,
+                **_conv.sgd_options(args))  # [conv]
     except KeyboardInterrupt:
         interrupted = True
         if state["bar"] is not None:
@@ -148,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
                 "seed": args.seed, "dtype": args.dtype, "full_train": args.full_train,
                 "data": data.source, "training_examples": len(y_train),
                 "interrupted": interrupted, "seconds": round(total_s, 3),
+                **_conv.training_metadata(args),  # [conv]
             },
             "best_epoch": best["epoch"],
             "selected_on": select_on,
