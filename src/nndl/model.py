@@ -196,7 +196,8 @@ class Model:
                 example moved by one pixel up, down, left and right (5·n
                 mini-batch examples, shuffled together; generated per
                 mini-batch, never stored; zero fill at the edge).  The
-                regulariser's n is then 5·n.  See :mod:`nndl.data.expand`.
+                regulariser's n is then 5·n; the training monitors measure the
+                original images.  See :mod:`nndl.data.expand`.
             ``verbose`` (print each epoch, default True), ``on_batch``, ``on_epoch``
                 Callbacks: see :func:`nndl.training.sgd`.
 

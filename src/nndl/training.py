@@ -10,7 +10,8 @@ later kinds of network share it.
 Around the loop come the book's chapter-3 options: a regulariser, an
 optimiser, monitoring of cost and accuracy on the training and validation
 data, the η-halving schedule, early stopping with the best weights restored,
-and a guard that stops a diverging run (η too large) with the last good
+the book's expanded training data (one-pixel shifts made per mini-batch,
+``expand=True``), and a guard that stops a diverging run (η too large) with the last good
 weights and :class:`~nndl.errors.TrainingDiverged`.
 
 Arguments are validated once, up front, and labels are turned into target
