@@ -7,7 +7,10 @@ A model file is a NumPy ``.npz`` archive holding
     and version, the model kind and its constructor ``config``, and free
     ``metadata`` (training settings, accuracy, history).
 ``weights_0, biases_0, …``
-    The parameter arrays.
+    The parameter arrays of a :class:`~nndl.network.Network` (kind ``"network"``);
+    ``layer0_w, layer0_b, layer3_w, …`` those of a
+    :class:`~nndl.sequential.Sequential` (kind ``"sequential"``): layer index,
+    then the parameter's name in the layer's ``params``.
 
 It is read with ``np.load(..., allow_pickle=False)``, so loading a file can
 never execute code, and written to a temporary file that is renamed over the
@@ -40,6 +43,7 @@ import numpy as np
 
 from nndl.errors import ModelFileError
 from nndl.network import Network
+from nndl.sequential import Sequential
 
 FORMAT_NAME = "nndl-model"
 #: Version of the file layout written now; every older version stays readable.
@@ -75,9 +79,50 @@ def _network_from(config: dict[str, Any], arrays: dict[str, np.ndarray], path: P
     return net
 
 
+def _sequential_arrays(net: Sequential) -> dict[str, np.ndarray]:
+    return {
+        f"layer{i}_{name}": p
+        for i, layer in enumerate(net.layers)
+        for name, p in layer.params.items()
+    }
+
+
+def _sequential_from(
+    config: dict[str, Any], arrays: dict[str, np.ndarray], path: Path
+) -> Sequential:
+    try:
+        net = Sequential.from_config(config)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ModelFileError(
+            f"{path}: invalid sequential configuration {config!r}: {exc}"
+        ) from None
+    expected = _sequential_arrays(net)
+    extra = sorted(set(arrays) - set(expected))
+    if extra:
+        raise ModelFileError(
+            f"{path}: arrays {extra} belong to no layer of this network "
+            f"(expected {sorted(expected)})"
+        )
+    for key, param in expected.items():
+        i = int(key[len("layer") :].split("_", 1)[0])
+        where = f"layer {i} ({net.layers[i].label()})"
+        if key not in arrays:
+            raise ModelFileError(
+                f"{path}: missing array {key!r} for {where} (file has {sorted(arrays)})"
+            )
+        if arrays[key].shape != param.shape:
+            raise ModelFileError(
+                f"{path}: array {key!r} of {where} has shape {arrays[key].shape}, "
+                f"expected {param.shape}"
+            )
+        param[...] = arrays[key]
+    return net
+
+
 #: kind -> (the model's class, arrays of a model, rebuild from config + arrays)
 KINDS: dict[str, tuple[type, Callable[[Any], dict[str, np.ndarray]], Callable[..., Any]]] = {
     "network": (Network, _network_arrays, _network_from),
+    "sequential": (Sequential, _sequential_arrays, _sequential_from),
 }
 
 

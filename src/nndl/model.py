@@ -191,6 +191,13 @@ class Model:
                 training and validation data each epoch.  Costs include the
                 penalty.  Evaluation accuracy defaults to on when
                 ``validation_data`` is given.
+            ``expand`` : bool, default False
+                The book's expanded training data: each epoch also visits every
+                example moved by one pixel up, down, left and right (5·n
+                mini-batch examples, shuffled together; generated per
+                mini-batch, never stored; zero fill at the edge).  The
+                regulariser's n is then 5·n; the training monitors measure the
+                original images.  See :mod:`nndl.data.expand`.
             ``verbose`` (print each epoch, default True), ``on_batch``, ``on_epoch``
                 Callbacks: see :func:`nndl.training.sgd`.
 

@@ -274,3 +274,33 @@ class Sequential(Model):
     def _train_step(self, x: Array, y: Array, eta: float) -> None:
         self._backprop(x, y)
         self._apply_gradients(eta)
+
+    # -- the interface used by optimisers and regularisers ----------------------------
+    def _parameters(self) -> list[Array]:
+        """The live parameter arrays: each layer's ``params`` in order, first layer first."""
+        return [p for layer in self.layers for p in layer.params.values()]
+
+    def _regularized(self) -> list[bool]:
+        """Which of :meth:`_parameters` a regulariser acts on: weights ``w``, not biases."""
+        return [name == "w" for layer in self.layers for name in layer.params]
+
+    def _gradients(self, x: Array, y: Array) -> list[Array]:
+        """Mean gradients of a training batch (dropout on), parallel to :meth:`_parameters`.
+
+        The arrays are the layers' scratch ``grads``: valid until the next backprop.
+        """
+        self._backprop(x, y)
+        return [g for layer in self.layers for g in layer.grads.values()]
+
+    def _cost(self, x: Array, y: Array, regularizer: Any, n: int) -> float:
+        """Mean cost on validated ``(x, targets)`` (dropout off), plus Ω(w) with size ``n``."""
+        cost = 0.0
+        for k in range(0, len(x), EVAL_BATCH):
+            xk = x[k : k + EVAL_BATCH]
+            z = self._out._linear(self._hidden(xk, train=False), train=False)
+            cost += self.cost.fn(z, self._out.activation.fn(z), y[k : k + EVAL_BATCH]) * len(xk)
+        cost /= max(len(x), 1)
+        if regularizer is not None:
+            params, flags = self._parameters(), self._regularized()
+            cost += regularizer.penalty([p for p, f in zip(params, flags, strict=True) if f], n)
+        return float(cost)

@@ -10,7 +10,8 @@ later kinds of network share it.
 Around the loop come the book's chapter-3 options: a regulariser, an
 optimiser, monitoring of cost and accuracy on the training and validation
 data, the η-halving schedule, early stopping with the best weights restored,
-and a guard that stops a diverging run (η too large) with the last good
+the book's expanded training data (one-pixel shifts made per mini-batch,
+``expand=True``), and a guard that stops a diverging run (η too large) with the last good
 weights and :class:`~nndl.errors.TrainingDiverged`.
 
 Arguments are validated once, up front, and labels are turned into target
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nndl import _validate
+from nndl.data.expand import N_VERSIONS, expanded_batch, image_shape_of
 from nndl.errors import TrainingDiverged
 from nndl.history import History
 from nndl.optimizers import get_optimizer
@@ -66,6 +68,7 @@ def sgd(
     verbose: bool = True,
     on_batch: BatchCallback | None = None,
     on_epoch: EpochCallback | None = None,
+    expand: bool = False,
 ) -> History:
     """Train ``model`` by mini-batch SGD; return the :class:`History`.
 
@@ -95,6 +98,11 @@ def sgd(
     for name, value in flags.items():
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be True or False, got {value!r}")
+    if not isinstance(expand, bool):
+        raise ValueError(f"expand must be True or False, got {expand!r}")
+    image_shape = (
+        image_shape_of(model.n_inputs, getattr(model, "input_shape", None)) if expand else None
+    )
     sched = _schedule(schedule, eta)
     stopper = None if early_stopping is None else EarlyStopping(early_stopping)
     for name, used in (
@@ -107,35 +115,41 @@ def sgd(
             raise ValueError(f"{name} needs validation_data (the data it watches), got None")
     train_labels = np.argmax(y, axis=1) if flags["monitor_training_accuracy"] else None
 
-    step = model._make_step(opt, reg, n)
+    # With expand, an epoch visits 5·n virtual examples, and the regulariser's
+    # n is that enlarged training-set size (as with the book's stored copies).
+    n_epoch = n * N_VERSIONS if expand else n
+    step = model._make_step(opt, reg, n_epoch)
     params = _parameters_or_none(model)
     history = History()
     history.stop_reason = "epochs"
     best: list[np.ndarray] | None = None
-    batches = range(0, n, mini_batch_size)
+    batches = range(0, n_epoch, mini_batch_size)
     for j in range(epochs):
         good = None if params is None else [p.copy() for p in params]
         start = time.perf_counter()
         # Shuffle indices, not the data: gathering one mini-batch of rows is
         # far cheaper than permuting a 50,000 x 784 array every epoch.
-        order = model.rng.permutation(n)
+        order = model.rng.permutation(n_epoch)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for done, k in enumerate(batches, start=1):
                 idx = order[k : k + mini_batch_size]
-                step(x[idx], y[idx], eta)
+                if image_shape is None:
+                    step(x[idx], y[idx], eta)
+                else:
+                    step(*expanded_batch(x, y, idx, image_shape), eta)
                 if on_batch is not None:
                     on_batch(done, len(batches))
             record: dict[str, Any] = {
                 "epoch": j, "seconds": time.perf_counter() - start, "eta": eta
             }
             if flags["monitor_training_cost"]:
-                record["training_cost"] = _mean_cost(model, x, y, reg, n)
+                record["training_cost"] = _mean_cost(model, x, y, reg, n_epoch)
             if train_labels is not None:
                 _accuracy(model, x, train_labels, "training", record)
             if flags["monitor_evaluation_cost"]:
                 vx, vlabels = val  # type: ignore[misc]
                 vy = np.eye(model.n_outputs, dtype=model.dtype)[vlabels]
-                record["validation_cost"] = _mean_cost(model, vx, vy, reg, n)
+                record["validation_cost"] = _mean_cost(model, vx, vy, reg, n_epoch)
             if val is not None and (flags["monitor_evaluation_accuracy"] or sched or stopper):
                 _accuracy(model, *val, "validation", record)
         problem = _divergence(params, record)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nndl.cli._conv import BEST_LAYERS, BOOK_LAYERS
+
 #: The options a preset sets, with the seed's values (the ``seed`` preset).
 SEED: dict[str, Any] = {
     "sizes": [784, 30, 10],
@@ -26,6 +28,8 @@ SEED: dict[str, Any] = {
     "early_stopping": None,
     "dtype": "float64",
     "full_train": False,
+    "layers": None,  # a layer spec builds a convolutional network instead of --sizes
+    "expand": False,  # the book's expanded data: one-pixel shifts, made on the fly
 }
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -66,6 +70,33 @@ PRESETS: dict[str, dict[str, Any]] = {
         "schedule": 2,
         "early_stopping": 8,
         "dtype": "float32",
+    },
+    # Our best convolutional network on 2 CPU cores (docs/conv.md): the book's
+    # two convolutions, a wider ReLU layer with dropout, Adam, expanded data.
+    "conv": {
+        **SEED,
+        "layers": BEST_LAYERS,
+        "epochs": 5,
+        "mini_batch_size": 128,
+        "eta": 0.001,
+        "optimizer": "adam",
+        "lmbda": 0.1,
+        "expand": True,
+        "dtype": "float32",
+        "cost": "log_likelihood",
+    },
+    # The book's chapter 6 (network3.py): conv 20x5x5, pool 2, conv 40x5x5,
+    # pool 2, dense 100, softmax 10, all ReLU, L2 λ = 0.1, η = 0.03,
+    # mini-batch 10, plain SGD, 60 epochs, no expansion; float32.
+    "conv-book": {
+        **SEED,
+        "layers": BOOK_LAYERS,
+        "epochs": 60,
+        "mini_batch_size": 10,
+        "eta": 0.03,
+        "lmbda": 0.1,
+        "dtype": "float32",
+        "cost": "log_likelihood",
     },
 }
 

@@ -144,6 +144,18 @@ def run(args: argparse.Namespace) -> int:
 
     net, network_line = _network(args)
     x, y, example_line = _example(args, net)
+    from nndl.sequential import Sequential
+
+    if isinstance(net, Sequential):  # a layered (convolutional) network
+        from nndl.explain_layers import explain_layers, format_layers
+
+        doc = explain_layers(net, x, y)
+        if args.format == "json":
+            print(json.dumps({**doc, "network": network_line, "example": example_line},
+                             ensure_ascii=False))
+        else:
+            print(f"{network_line}; {example_line}\n{format_layers(doc)}")
+        return 0
     ex = explain(net, x, y)
     if args.format == "json":
         doc = ex.as_dict()

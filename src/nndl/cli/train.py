@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from nndl import __version__
-from nndl.cli import _common, _presets
+from nndl.cli import _common, _conv, _presets
 
 COSTS = ["quadratic", "cross_entropy", "log_likelihood"]
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu"]
@@ -39,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     arch.add_argument("--dropout", type=_common.fraction,
                       help="dropout rate of the hidden layers, in [0, 1) (0)")
     arch.add_argument("--dtype", choices=["float64", "float32"], help="precision (float64)")
+    arch.add_argument(
+        "--layers", metavar="SPEC",
+        help="train a layered (convolutional) network on 1x28x28 images instead of --sizes, "
+        "e.g. 'conv:20x5x5,pool:2,conv:40x5x5,pool:2,dense:100:relu,dropout:0.5,softmax:10' "
+        "(conv:FxK[:ACT][:sS], pool:P, flatten, dense:N[:ACT], dropout:P, softmax:N); "
+        "--sizes, --activation, --init and --dropout then do not apply")
     sgd = p.add_argument_group("training")
     sgd.add_argument("--epochs", type=_common.non_negative_int, help="passes over the data (30)")
     sgd.add_argument("--mini-batch-size", type=_common.positive_int,
@@ -57,6 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sgd.add_argument("--early-stopping", type=_common.positive_int, metavar="K",
                      help="stop after K epochs without better validation accuracy and "
                      "keep the best epoch's weights")
+    sgd.add_argument("--expand", action="store_true", default=None,
+                     help="the book's expanded training data: each epoch also uses every "
+                     "image moved by one pixel up, down, left and right (made on the fly)")
     sgd.add_argument("--full-train", action="store_true", default=None,
                      help="train on all 60,000 training images (no validation split)")
     sgd.add_argument("--seed", type=int, default=2,
@@ -112,14 +121,22 @@ def run(args: argparse.Namespace) -> int:
 
     given = {key: getattr(args, key, None) for key in _presets.SEED}
     opts = _presets.resolve(args.preset, given)
+    if opts["layers"] and not _presets.PRESETS[args.preset]["layers"]:
+        opts = _conv.conv_defaults(opts, given)
     data = _common.load_dataset(args, dtype=opts["dtype"], full_train=opts["full_train"])
     x_train, y_train = data.training
-    if opts["sizes"][0] != x_train.shape[1]:
-        raise ValueError(
-            f"--sizes starts with {opts['sizes'][0]} inputs but the images have "
-            f"{x_train.shape[1]} pixels"
-        )
-    net = build_network(opts, args.seed)
+    if opts["layers"]:
+        net = _conv.build_sequential(opts, args.seed)
+    else:
+        if opts["sizes"][0] != x_train.shape[1]:
+            raise ValueError(
+                f"--sizes starts with {opts['sizes'][0]} inputs but the images have "
+                f"{x_train.shape[1]} pixels"
+            )
+        net = build_network(opts, args.seed)
+    if net.n_inputs != x_train.shape[1]:
+        raise ValueError(f"the network reads {net.n_inputs} inputs but the images have "
+                         f"{x_train.shape[1]} pixels")
     x_test, y_test = data.test
     # The best epoch is chosen on validation data when there is some, so that
     # the test set stays an honest estimate; otherwise on the test set.
@@ -128,8 +145,8 @@ def run(args: argparse.Namespace) -> int:
         what = "the bundled sample" if data.source == "sample" else "MNIST"
         extras = ", ".join(
             f"{k} {opts[k]}" for k in ("lmbda", "dropout", "optimizer", "schedule",
-                                       "early_stopping")
-            if opts[k] not in (None, 0.0, "sgd")
+                                       "early_stopping", "expand")
+            if opts[k] not in (None, 0.0, "sgd", False)
         )
         print(f"Training {net} on {len(y_train):,} images of {what} (preset {args.preset}): "
               f"{opts['epochs']} epochs, mini-batch {opts['mini_batch_size']}, "
@@ -172,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
             test_data=(x_test, y_test), validation_data=data.validation,
             lmbda=opts["lmbda"], regularizer=opts["regularizer"], optimizer=optimizer,
             schedule=opts["schedule"], early_stopping=opts["early_stopping"],
+            expand=opts["expand"],
             monitor_training_cost=args.monitor, monitor_training_accuracy=args.monitor,
             monitor_evaluation_cost=args.monitor and data.validation is not None,
             verbose=False, on_batch=on_batch if show_bar else None, on_epoch=on_epoch,
