@@ -48,7 +48,7 @@ def live_server(app: Any, *, timeout: float = 10.0) -> Iterator[str]:
 
 
 @contextmanager
-def serve_in_subprocess(model_path: Path, *, timeout: float = 30.0) -> Iterator[str]:
+def serve_in_subprocess(model_path: Path, *, timeout: float = 90.0) -> Iterator[str]:
     """Run ``nndl serve MODEL --port 0`` in its own process; yield its base URL.
 
     The server then has its own interpreter (and GIL), so a client in the
