@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 from nndl.errors import DataError, ModelFileError, NNDLError, TrainingDiverged  # noqa: E402
 from nndl.estimator import NNClassifier  # noqa: E402
 from nndl.network import Network  # noqa: E402
+from nndl.sequential import Sequential  # noqa: E402
 
 __all__ = [
     "DataError",
@@ -24,6 +25,7 @@ __all__ = [
     "NNDLError",
     "NNClassifier",
     "Network",
+    "Sequential",
     "TrainingDiverged",
     "__version__",
 ]
