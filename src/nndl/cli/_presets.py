@@ -53,11 +53,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         "eta": 0.5,
         "init": "scaled_normal",
     },
-    # Our best fully connected network: see the README's results table.
+    # Our best fully connected network (README): 800 ReLU neurons with dropout,
+    # momentum, L2, the book's halving schedule and the expanded training data.
     "best": {
         **SEED,
         "sizes": [784, 800, 10],
-        "epochs": 25,
+        "epochs": 15,
         "mini_batch_size": 128,
         "eta": 0.1,
         "cost": "log_likelihood",
@@ -70,6 +71,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "schedule": 2,
         "early_stopping": 8,
         "dtype": "float32",
+        "expand": True,
     },
     # Our best convolutional network on 2 CPU cores (docs/conv.md): the book's
     # two convolutions, a wider ReLU layer with dropout, Adam, expanded data.
