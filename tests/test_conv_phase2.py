@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pytest
 
-from gradcheck import numerical_gradient, relative_error
 from nndl.data import load_sample
 from nndl.data.expand import (
     N_VERSIONS,
@@ -19,6 +18,7 @@ from nndl.data.expand import (
 )
 from nndl.errors import ModelFileError
 from nndl.explain_layers import explain_layers, format_layers
+from nndl.gradcheck import numerical_gradient, relative_error
 from nndl.io import load_model, save_model
 from nndl.regularizers import get_regularizer
 from nndl.sequential import Sequential

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from gradcheck import numerical_gradient, relative_error
 from nndl.costs import get_cost
+from nndl.gradcheck import numerical_gradient, relative_error
 from nndl.layers import (
     Conv2D,
     Dense,

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from gradcheck import numerical_gradient, relative_error
+from nndl.gradcheck import numerical_gradient, relative_error
 from nndl.layers import Conv2D, Dense, Dropout, parse_layers
 from nndl.sequential import Sequential
 

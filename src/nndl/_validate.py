@@ -128,6 +128,26 @@ def targets(y: Any, m: int, n_out: int, dtype: np.dtype, name: str = "y") -> NDA
     return arr
 
 
+def example_batch(
+    x: Any, y: Any, n_in: int, n_out: int, dtype: np.dtype
+) -> tuple[NDArray, NDArray]:
+    """Validate ``(x, y)`` for a gradient: one example or a non-empty batch.
+
+    Returns ``(x, targets)`` of shapes ``(m, n_in)`` and ``(m, n_out)``.  A
+    single example may be given as ``x`` of shape ``(n_in,)`` with a label
+    (a scalar) or a target vector ``(n_out,)``.
+    """
+    x2, was_1d = inputs(x, n_in, dtype, "x")
+    y_arr = np.asarray(y)
+    if was_1d and y_arr.shape == (n_out,):
+        y_arr = y_arr[np.newaxis, :]
+    elif was_1d and y_arr.ndim == 0:
+        y_arr = y_arr.reshape(1)
+    if len(x2) == 0:
+        raise ValueError("x is empty: the gradient of 0 examples is undefined")
+    return x2, targets(y_arr, len(x2), n_out, dtype, "y")
+
+
 def labels(y: Any, m: int, n_out: int, name: str = "y") -> NDArray[np.intp]:
     """Return class labels ``(m,)`` from labels or from one-hot/target rows (argmax)."""
     arr = np.asarray(y)

@@ -97,19 +97,18 @@ def relative_error(a: NDArray, b: NDArray) -> float:
 def numerical_gradient(cost: Callable[[], float], param: NDArray, eps: float = 1e-6) -> NDArray:
     """Central-difference gradient of ``cost()`` with respect to ``param``, nudged in place.
 
-    Every entry of ``param`` is restored exactly after it is nudged.
+    Every entry of ``param`` is restored exactly after it is nudged.  ``param``
+    may be any writable array, a non-contiguous view included.
     """
     grad = np.zeros(param.shape, dtype=np.float64)
-    flat = param.reshape(-1)  # a view: nudging it nudges the network
-    out = grad.reshape(-1)
-    for k in range(flat.size):
-        old = flat[k]
-        flat[k] = old + eps
+    for idx in np.ndindex(param.shape):
+        old = param[idx]
+        param[idx] = old + eps
         plus = cost()
-        flat[k] = old - eps
+        param[idx] = old - eps
         minus = cost()
-        flat[k] = old
-        out[k] = (plus - minus) / (2.0 * eps)
+        param[idx] = old
+        grad[idx] = (plus - minus) / (2.0 * eps)
     return grad
 
 

@@ -277,15 +277,7 @@ class Network(Model):
         -------
         nabla_b, nabla_w : lists of ndarray shaped like ``biases`` and ``weights``
         """
-        x2, was_1d = _validate.inputs(x, self.n_inputs, self.dtype, "x")
-        y_arr = np.asarray(y)
-        if was_1d and y_arr.ndim == 1 and y_arr.shape == (self.n_outputs,):
-            y_arr = y_arr[np.newaxis, :]
-        elif was_1d and y_arr.ndim == 0:
-            y_arr = y_arr.reshape(1)
-        y2 = _validate.targets(y_arr, len(x2), self.n_outputs, self.dtype, "y")
-        if len(x2) == 0:
-            raise ValueError("x is empty: the gradient of 0 examples is undefined")
+        x2, y2 = _validate.example_batch(x, y, self.n_inputs, self.n_outputs, self.dtype)
         zs, activations = self._forward(x2)
         nabla_b, nabla_w = self._backward(zs, activations, y2, 1.0 / len(x2))
         if regularizer is not None:

@@ -250,15 +250,7 @@ class Sequential(Model):
         Dropout is active, as in training.  ``x``: ``(m, n_inputs)`` or one
         example; ``y``: labels or target rows.
         """
-        x2, was_1d = _validate.inputs(x, self.n_inputs, self.dtype, "x")
-        y_arr = np.asarray(y)
-        if was_1d and y_arr.shape == (self.n_outputs,):
-            y_arr = y_arr[np.newaxis, :]
-        elif was_1d and y_arr.ndim == 0:
-            y_arr = y_arr.reshape(1)
-        y2 = _validate.targets(y_arr, len(x2), self.n_outputs, self.dtype, "y")
-        if len(x2) == 0:
-            raise ValueError("x is empty: the gradient of 0 examples is undefined")
+        x2, y2 = _validate.example_batch(x, y, self.n_inputs, self.n_outputs, self.dtype)
         self._backprop(x2, y2)
         return [{k: g.copy() for k, g in layer.grads.items()} for layer in self.layers]
 
