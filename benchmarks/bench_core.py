@@ -4,9 +4,9 @@ Trains ``[784, 30, 10]`` with mini-batch 10 and η = 3.0 on MNIST-shaped
 random inputs (50,000 rows by default) and times whole epochs of
 
 * nndl's vectorised :meth:`nndl.Network.SGD` (float64 and float32), and
-* a faithful NumPy transcription of the seed's ``update_mini_batch`` /
-  ``backprop``, which loops over the examples of each mini-batch with
-  column vectors,
+* :class:`nndl.seed.SeedNetwork`, a faithful NumPy transcription of the
+  seed's ``update_mini_batch`` / ``backprop``, which loops over the examples
+  of each mini-batch with column vectors,
 
 in the same run, then prints the medians and the ratio.  The seed's loop is
 slow, so by default it is timed on a fraction of an epoch and scaled up.
@@ -26,54 +26,7 @@ import time
 import numpy as np
 
 from nndl import Network
-
-
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-class SeedNetwork:
-    """The seed's algorithm, one column-vector example at a time (the baseline)."""
-
-    def __init__(self, weights, biases):
-        self.weights = [w.copy() for w in weights]
-        self.biases = [b.reshape(-1, 1).copy() for b in biases]
-
-    def backprop(self, x, y):
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        activation = x
-        activations = [x]
-        zs = []
-        for b, w in zip(self.biases, self.weights, strict=True):
-            z = np.dot(w, activation) + b
-            zs.append(z)
-            activation = sigmoid(z)
-            activations.append(activation)
-        sp = sigmoid(zs[-1]) * (1 - sigmoid(zs[-1]))
-        delta = (activations[-1] - y) * sp
-        nabla_b[-1] = delta
-        nabla_w[-1] = np.dot(delta, activations[-2].T)
-        for layer in range(2, len(self.weights) + 1):
-            sp = sigmoid(zs[-layer]) * (1 - sigmoid(zs[-layer]))
-            delta = np.dot(self.weights[-layer + 1].T, delta) * sp
-            nabla_b[-layer] = delta
-            nabla_w[-layer] = np.dot(delta, activations[-layer - 1].T)
-        return nabla_b, nabla_w
-
-    def update_mini_batch(self, mini_batch, eta):
-        nabla_b = [np.zeros(b.shape) for b in self.biases]
-        nabla_w = [np.zeros(w.shape) for w in self.weights]
-        for x, y in mini_batch:
-            dnb, dnw = self.backprop(x, y)
-            nabla_b = [nb + d for nb, d in zip(nabla_b, dnb, strict=True)]
-            nabla_w = [nw + d for nw, d in zip(nabla_w, dnw, strict=True)]
-        self.weights = [
-            w - (eta / len(mini_batch)) * nw for w, nw in zip(self.weights, nabla_w, strict=True)
-        ]
-        self.biases = [
-            b - (eta / len(mini_batch)) * nb for b, nb in zip(self.biases, nabla_b, strict=True)
-        ]
+from nndl.seed import SeedNetwork, columns
 
 
 def time_nndl(x, y, dtype, repeats):
@@ -91,7 +44,7 @@ def time_seed(x, y, fraction, repeats):
     net = Network([784, 30, 10], seed=0)
     seed = SeedNetwork(net.weights, net.biases)
     n = max(10, int(len(x) * fraction)) // 10 * 10
-    cols = [(x[i].reshape(-1, 1), np.eye(10)[y[i]].reshape(-1, 1)) for i in range(n)]
+    cols = columns(x[:n], np.eye(10)[y[:n]])
     times = []
     for _ in range(repeats):
         start = time.perf_counter()

@@ -7,7 +7,7 @@ import pytest
 
 from nndl import Network
 from nndl.gradcheck import gradcheck, relative_error
-from seed_reference import SeedNetwork, columns
+from nndl.seed import SeedNetwork, columns
 
 ARCHITECTURES = [[4, 3], [5, 4, 3], [6, 5, 4, 3], [7, 3, 6, 4, 2]]
 

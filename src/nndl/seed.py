@@ -1,7 +1,22 @@
-"""An independent, deliberately plain implementation of the seed's algorithm.
+"""The founding document's algorithm, one example at a time: the reference.
 
-One example at a time, column vectors, straight from the founding document
-(Nielsen's ``network.py``): the tests compare nndl's vectorised code with it.
+A deliberately plain transcription of Nielsen's ``network.py`` as the seed
+walks through it: column vectors of shape ``(n, 1)``, a Python loop over the
+examples of each mini-batch, ``sigmoid_prime`` recomputing σ.  It shares no
+code with :class:`nndl.Network`; the tests check the vectorised network
+against it to 1e-10, and ``benchmarks/bench_core.py`` times it as the
+baseline.  It is not meant for training: it is the slow, obviously-correct
+version.
+
+Examples
+--------
+>>> import numpy as np
+>>> from nndl import Network
+>>> net = Network([3, 2], seed=0)
+>>> seed = SeedNetwork(net.weights, net.biases)
+>>> x = np.array([[0.5], [0.1], [0.9]])
+>>> bool(np.allclose(seed.feedforward(x).ravel(), net.feedforward(x.ravel())))
+True
 """
 
 from __future__ import annotations
