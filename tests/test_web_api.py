@@ -67,6 +67,22 @@ def test_model_summary(client, model):
     assert summary["n_inputs"] == 784 and summary["n_outputs"] == 10
     assert summary["test_accuracy"] == model.metadata["test_accuracy"]
     assert summary["training"]["data"] == "sample"
+    assert summary["layers"] is None
+
+
+def test_a_convolutional_model_is_served_too():
+    from nndl import Sequential
+
+    net = Sequential("conv:4x5x5,pool:2,dense:16:relu,softmax:10", seed=0)
+    x, _ = load_sample(dtype="float32").test
+    with TestClient(create_app(net)) as conv_client:
+        summary = conv_client.get("/api/model").json()
+        assert summary["kind"] == "Sequential" and summary["layers"][0] == "conv 4×5×5 relu"
+        reply = conv_client.post("/api/predict", json={"pixels": x[0].tolist()})
+    assert reply.status_code == 200
+    expected = net.feedforward(x[0])
+    np.testing.assert_allclose(reply.json()["activations"], expected, rtol=1e-6)
+    assert reply.json()["digit"] == int(np.argmax(expected))
 
 
 def test_pixels_give_exactly_the_models_answer(client, model):

@@ -87,6 +87,8 @@ def model_summary(model: Any) -> dict[str, Any]:
     return {
         "kind": type(model).__name__,
         "sizes": list(getattr(model, "sizes", [model.n_inputs, model.n_outputs])),
+        # A layered (convolutional) network describes itself layer by layer.
+        "layers": [layer.label() for layer in getattr(model, "layers", [])] or None,
         "n_inputs": int(model.n_inputs),
         "n_outputs": int(model.n_outputs),
         "cost": config.get("cost"),
