@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import nndl
-from nndl.cli import main
+from nndl.cli import COMMANDS, main
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -35,3 +35,11 @@ def test_python_dash_m_nndl_runs():
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"nndl {nndl.__version__}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert f"usage: nndl {command}" in capsys.readouterr().out
