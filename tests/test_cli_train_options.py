@@ -73,3 +73,16 @@ def test_adam_dropout_early_stopping_run(tmp_path, capsys):
                  "--mini-batch-size", "32", "--dtype", "float32"])
     assert code == 0
     assert "Best epoch" in capsys.readouterr().out
+
+
+def test_schedule_needs_validation_data(capsys):
+    # The sample has no validation split: a preset's schedule is switched off, with a note...
+    code = main(["train", "--sample", "--preset", "best", "--epochs", "1", "--sizes",
+                 "784,20,10"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "note: the preset's --schedule is off" in out
+    assert "note: the preset's --early-stopping is off" in out
+    # ...but asking for one explicitly is an error that says why.
+    assert main(["train", "--sample", "--schedule", "3", "--epochs", "1"]) == 1
+    assert "--schedule watches the validation accuracy" in capsys.readouterr().err

@@ -115,6 +115,29 @@ def _epoch_line(record: dict[str, Any]) -> str:
     return f"{line}  {record['seconds']:.2f} s"
 
 
+def _without_validation(
+    opts: dict[str, Any], given: dict[str, Any], source: str, quiet: bool
+) -> dict[str, Any]:
+    """Drop a preset's schedule/early stopping when there is no validation data to watch.
+
+    Given explicitly, they are an error: the user asked for something that
+    cannot work, and should hear why.
+    """
+    why = "the bundled sample has" if source == "sample" else "--full-train leaves"
+    opts = dict(opts)
+    for key in ("schedule", "early_stopping"):
+        if opts[key] is None:
+            continue
+        option = "--" + key.replace("_", "-")
+        if given.get(key) is not None:
+            raise ValueError(f"{option} watches the validation accuracy, but {why} "
+                             "no validation split")
+        opts[key] = None
+        if not quiet:
+            print(f"note: the preset's {option} is off: {why} no validation split")
+    return opts
+
+
 def run(args: argparse.Namespace) -> int:
     from nndl.errors import TrainingDiverged
     from nndl.io import save_model
@@ -125,6 +148,8 @@ def run(args: argparse.Namespace) -> int:
         opts = _conv.conv_defaults(opts, given)
     data = _common.load_dataset(args, dtype=opts["dtype"], full_train=opts["full_train"])
     x_train, y_train = data.training
+    if data.validation is None:
+        opts = _without_validation(opts, given, data.source, args.quiet)
     if opts["layers"]:
         net = _conv.build_sequential(opts, args.seed)
     else:
