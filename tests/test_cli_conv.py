@@ -80,6 +80,11 @@ def test_layers_without_a_conv_preset_get_conv_defaults():
     given = {"layers": SPEC}
     opts = _conv.conv_defaults(_presets.resolve("seed", given), given)
     assert opts["cost"] == "log_likelihood" and opts["dtype"] == "float32"
+    conv = _presets.PRESETS["conv"]
+    assert (opts["eta"], opts["optimizer"], opts["mini_batch_size"]) == (
+        conv["eta"], conv["optimizer"], conv["mini_batch_size"])
+    given = {"layers": SPEC, "eta": 0.5}
+    assert _conv.conv_defaults(_presets.resolve("seed", given), given)["eta"] == 0.5
     given = {"layers": SPEC, "cost": "quadratic", "dtype": "float64"}
     opts = _conv.conv_defaults(_presets.resolve("seed", given), given)
     assert opts["cost"] == "quadratic" and opts["dtype"] == "float64"

@@ -53,3 +53,13 @@ def test_digits(tmp_path, capsys):
     assert _png_size(path) == PIXELS["digits"]
     assert main(["digits", "--sample", "--out", str(path), "--count", "1000"]) == 1
     assert "too many" in capsys.readouterr().err
+
+
+def test_plot_draws_a_convolutional_model(tmp_path):
+    from nndl import Sequential
+
+    net = Sequential("conv:6x5x5,pool:2,dense:12:relu,softmax:10", seed=0)
+    path = save_model(net, tmp_path / "conv.npz")
+    assert main(["plot", str(path), "--out", str(tmp_path / "figs"), "--sample"]) == 0
+    with Image.open(tmp_path / "figs" / "weights.png") as img:
+        assert img.format == "PNG" and img.size == (800, 800)

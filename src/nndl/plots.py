@@ -124,11 +124,33 @@ def curves_figure(history: list[dict[str, Any]]) -> Figure:
     return fig
 
 
-def weights_figure(weights: NDArray[np.floating], max_tiles: int = 100) -> Figure:
+def first_layer_weights(model: Any) -> tuple[NDArray[np.floating], str]:
+    """The first layer's weights as rows of square images, and what they are.
+
+    For the fully connected network that is w², one 28×28 row per hidden
+    neuron; for a layered network whose first layer is a convolution, each
+    filter's kernel on the first input channel (e.g. 5×5).
+    """
+    if hasattr(model, "weights"):
+        return np.asarray(model.weights[0]), "hidden neurons"
+    for layer in getattr(model, "layers", []):
+        w = getattr(layer, "params", {}).get("w")
+        if w is None:
+            continue
+        if w.ndim == 4:  # (filters, channels, kh, kw)
+            return w[:, 0].reshape(len(w), -1), "filters (first input channel)"
+        return np.asarray(w), "neurons"
+    raise ValueError(f"{type(model).__name__} has no weights to draw")
+
+
+def weights_figure(
+    weights: NDArray[np.floating], what: str = "hidden neurons", max_tiles: int = 100
+) -> Figure:
     """First-layer weights w², one tile per hidden neuron (row of ``weights``).
 
-    Each row is reshaped to a square image (28×28 for MNIST) and drawn with a
-    diverging colormap centred on 0: red pulls the neuron's z up, blue down.
+    Each row is reshaped to a square image (28×28 for MNIST, the kernel for
+    a convolution) and drawn with a diverging colormap centred on 0: red
+    pulls the neuron's z up, blue down.
     """
     fig = _figure("weights")
     w = np.asarray(weights)[:max_tiles]
@@ -144,7 +166,7 @@ def weights_figure(weights: NDArray[np.floating], max_tiles: int = 100) -> Figur
             ax.imshow(w[k].reshape(side, side), cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_title(str(k), fontsize=7)
     shown = f"{len(w)} of {len(weights)}" if len(weights) > len(w) else f"{len(w)}"
-    fig.suptitle(f"First-layer weights w²: {shown} hidden neurons "
+    fig.suptitle(f"First-layer weights w²: {shown} {what} "
                  f"(red > 0 > blue, |w| ≤ {limit:.2f})")
     return fig
 
@@ -225,7 +247,7 @@ def plot_model(
     history = (getattr(model, "metadata", None) or {}).get("history") or []
     figures = {
         "curves": curves_figure(history),
-        "weights": weights_figure(model.weights[0]),
+        "weights": weights_figure(*first_layer_weights(model)),
         "confusion": confusion_figure(y, predicted, model.n_outputs),
         "misclassified": misclassified_figure(x, y, predicted),
     }

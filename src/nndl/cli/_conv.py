@@ -14,21 +14,31 @@ BOOK_LAYERS = "conv:20x5x5:relu,pool:2,conv:40x5x5:relu,pool:2,dense:100:relu,so
 BEST_LAYERS = "conv:20x5x5,pool:2,conv:40x5x5,pool:2,dense:200:relu,dropout:0.5,softmax:10"
 
 
+#: Training options that a ``--layers`` network takes from ``--preset conv``
+#: (not from the seed's preset) unless they are given explicitly.
+CONV_TRAINING = ("epochs", "mini_batch_size", "eta", "optimizer", "lmbda", "dtype")
+
+
 def conv_defaults(opts: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     """Defaults that suit a ``--layers`` network when the preset has none.
 
-    The seed preset's quadratic cost and float64 make sense for the seed's
-    sigmoid network; a layered network ending in softmax wants the
-    log-likelihood cost, and convolutions want float32 for speed.  Options
-    given explicitly are kept.
+    The seed preset's η = 3.0 with plain SGD, quadratic cost and float64 suit
+    the seed's sigmoid network; they would kill a ReLU convolutional network
+    in its first epoch.  So a ``--layers`` network takes its training
+    options from ``--preset conv`` (Adam, η = 0.001, mini-batch 128, L2
+    λ = 0.1, float32, 5 epochs) and the log-likelihood cost when it ends in
+    softmax.  Options given explicitly are kept.
     """
+    from nndl.cli._presets import PRESETS
+
     opts = dict(opts)
+    for key in CONV_TRAINING:
+        if given.get(key) is None:
+            opts[key] = PRESETS["conv"][key]
     if given.get("cost") is None and opts["cost"] == "quadratic":
         last = opts["layers"].replace(" ", "").lower().split(",")[-1]
         if last.startswith("softmax"):
             opts["cost"] = "log_likelihood"
-    if given.get("dtype") is None:
-        opts["dtype"] = "float32"
     return opts
 
 

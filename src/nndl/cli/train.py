@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train a layered (convolutional) network on 1x28x28 images instead of --sizes, "
         "e.g. 'conv:20x5x5,pool:2,conv:40x5x5,pool:2,dense:100:relu,dropout:0.5,softmax:10' "
         "(conv:FxK[:ACT][:sS], pool:P, flatten, dense:N[:ACT], dropout:P, softmax:N); "
-        "--sizes, --activation, --init and --dropout then do not apply")
+        "--sizes, --activation, --init and --dropout then do not apply, and training "
+        "options not given come from --preset conv rather than the seed's")
     sgd = p.add_argument_group("training")
     sgd.add_argument("--epochs", type=_common.non_negative_int, help="passes over the data (30)")
     sgd.add_argument("--mini-batch-size", type=_common.positive_int,
