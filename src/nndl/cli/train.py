@@ -96,9 +96,10 @@ def build_network(opts: dict[str, Any], seed: int):
     """The :class:`~nndl.network.Network` the options describe."""
     from nndl import Network
 
+    # The output layer follows the cost: softmax for log-likelihood, sigmoid
+    # for cross-entropy, else the hidden activation (see Network).
     return Network(
         opts["sizes"], cost=opts["cost"], activation=opts["activation"],
-        output_activation="softmax" if opts["cost"] == "log_likelihood" else None,
         init=opts["init"], dropout=opts["dropout"], seed=seed, dtype=opts["dtype"],
     )
 
