@@ -55,10 +55,11 @@ def serve_in_subprocess(model_path: Path, *, timeout: float = 90.0) -> Iterator[
     test process measures the server, not itself.
     """
     import os
+    import queue
     import re
-    import selectors
     import subprocess
     import sys
+    import threading
 
     src = str(Path(__file__).resolve().parents[1] / "src")
     env = dict(os.environ, PYTHONPATH=src + os.pathsep + os.environ.get("PYTHONPATH", ""),
@@ -67,21 +68,31 @@ def serve_in_subprocess(model_path: Path, *, timeout: float = 90.0) -> Iterator[
         [sys.executable, "-m", "nndl", "serve", str(model_path), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
     )
+    # A thread reads the output line by line: select() on the pipe would miss
+    # lines already pulled into the file object's buffer by an earlier readline().
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for raw in proc.stdout:
+            lines.put(raw.decode(errors="replace"))
+        lines.put(None)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
     output: list[str] = []
     try:
-        selector = selectors.DefaultSelector()
-        selector.register(proc.stdout, selectors.EVENT_READ)
         deadline = time.monotonic() + timeout
         url = None
         while url is None:
-            if time.monotonic() > deadline or proc.poll() is not None:
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                line = None
+            if line is None:
                 raise RuntimeError("nndl serve did not start:\n" + "".join(output))
-            if selector.select(timeout=0.1):
-                line = proc.stdout.readline().decode(errors="replace")
-                output.append(line)
-                found = re.search(r"running on (http://127\.0\.0\.1:\d+)", line)
-                url = found.group(1) if found else None
-        selector.close()
+            output.append(line)
+            found = re.search(r"running on (http://127\.0\.0\.1:\d+)", line)
+            url = found.group(1) if found else None
         yield url
     finally:
         proc.terminate()
@@ -90,4 +101,5 @@ def serve_in_subprocess(model_path: Path, *, timeout: float = 90.0) -> Iterator[
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        reader.join(timeout=10)  # the pipe is at EOF once the server has exited
         proc.stdout.close()
