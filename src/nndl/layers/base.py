@@ -65,6 +65,30 @@ def positive_int(value: Any, what: str) -> int:
     return int(value)
 
 
+def image_input(
+    input_shape: Shape, kind: str, window: tuple[int, int], noun: str
+) -> tuple[int, int, int]:
+    """Check that a ``(channels, height, width)`` input can hold a ``window``; return it.
+
+    ``kind`` ("conv", "pool") and ``noun`` ("input", "map") word the messages,
+    e.g. "the 5×5 kernel is larger than the 3×3 input (1,3,3)".
+    """
+    if len(input_shape) != 3:
+        raise ValueError(
+            f"{kind} needs inputs shaped (channels, height, width), "
+            f"got {format_shape(input_shape)}"
+        )
+    c, h, w = input_shape
+    kh, kw = window
+    if kh > h or kw > w:
+        what = "kernel" if kind == "conv" else kind
+        raise ValueError(
+            f"the {kh}×{kw} {what} is larger than the {h}×{w} {noun} "
+            f"{format_shape(input_shape)}"
+        )
+    return c, h, w
+
+
 def check_init(init: str) -> str:
     """Validate a weight-initialisation name (``"auto"`` or a key of :data:`INITS`)."""
     if init != "auto" and init not in INITS:

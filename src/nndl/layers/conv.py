@@ -36,7 +36,7 @@ from nndl.layers.base import (
     activation_config,
     activation_from_config,
     check_init,
-    format_shape,
+    image_input,
     init_weights,
     positive_int,
 )
@@ -124,18 +124,8 @@ class Conv2D(ActivatedLayer):
         }
 
     def _build(self, input_shape: Shape, rng: np.random.Generator) -> Shape:
-        if len(input_shape) != 3:
-            raise ValueError(
-                "conv needs inputs shaped (channels, height, width), "
-                f"got {format_shape(input_shape)}"
-            )
-        c, h, w = input_shape
+        c, h, w = image_input(input_shape, "conv", self.kernel_size, "input")
         kh, kw = self.kernel_size
-        if kh > h or kw > w:
-            raise ValueError(
-                f"the {kh}×{kw} kernel is larger than the {h}×{w} input "
-                f"{format_shape(input_shape)}"
-            )
         fan_in = c * kh * kw
         self.params = {
             "w": init_weights(

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nndl.layers.base import Array, Layer, Shape, format_shape, positive_int
+from nndl.layers.base import Array, Layer, Shape, image_input, positive_int
 
 
 class MaxPool2D(Layer):
@@ -55,17 +55,8 @@ class MaxPool2D(Layer):
         return {"pool": self.pool}
 
     def _build(self, input_shape: Shape, rng: np.random.Generator) -> Shape:
-        if len(input_shape) != 3:
-            raise ValueError(
-                "pool needs inputs shaped (channels, height, width), "
-                f"got {format_shape(input_shape)}"
-            )
-        c, h, w = input_shape
         p = self.pool
-        if p > h or p > w:
-            raise ValueError(
-                f"the {p}×{p} pool is larger than the {h}×{w} map {format_shape(input_shape)}"
-            )
+        c, h, w = image_input(input_shape, "pool", (p, p), "map")
         return (c, h // p, w // p)
 
     def _blocks(self, x: Array) -> Array:
