@@ -111,7 +111,7 @@ def test_bad_options_are_refused_by_argparse(capsys):
 
 def test_ctrl_c_saves_the_best_model_so_far(tmp_path, monkeypatch, capsys):
     calls = {"n": 0}
-    real = Network._train_step
+    real = Network.train_step
 
     def interrupt_in_epoch_3(self, x, y, eta):
         calls["n"] += 1
@@ -119,7 +119,7 @@ def test_ctrl_c_saves_the_best_model_so_far(tmp_path, monkeypatch, capsys):
             raise KeyboardInterrupt
         real(self, x, y, eta)
 
-    monkeypatch.setattr(Network, "_train_step", interrupt_in_epoch_3)
+    monkeypatch.setattr(Network, "train_step", interrupt_in_epoch_3)
     path = tmp_path / "interrupted.npz"
     code = main(["train", "--sample", "--epochs", "30", "--save", str(path)])
     captured = capsys.readouterr()

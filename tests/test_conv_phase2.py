@@ -36,9 +36,9 @@ def conv_net(seed: int = 0, dtype: str = "float64") -> Sequential:
 # -- the Model hooks ---------------------------------------------------------------
 def test_hooks_list_every_parameter_and_regularise_only_weights():
     net = conv_net()
-    params = net._parameters()
+    params = net.parameters()
     assert len(params) == 6
-    assert net._regularized() == [True, False, True, False, True, False]
+    assert net.regularized() == [True, False, True, False, True, False]
     assert params[0] is net.layers[0].params["w"]
     assert sum(p.size for p in params) == net.n_params
 
@@ -49,14 +49,14 @@ def test_gradients_plus_l2_penalty_match_finite_differences():
     x = rng.standard_normal((3, net.n_inputs))
     y = np.eye(4)[[0, 3, 1]]
     reg, n = get_regularizer("l2", 0.7), 5
-    params, flags = net._parameters(), net._regularized()
+    params, flags = net.parameters(), net.regularized()
 
-    grads = [g.copy() for g in net._gradients(x, y)]
+    grads = list(net.gradients(x, y).values())
     for p, g, flag in zip(params, grads, flags, strict=True):
         if flag:
             reg.add_gradient(p, g, n)
     for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-        numeric = numerical_gradient(lambda: net._cost(x, y, reg, n), p)
+        numeric = numerical_gradient(lambda: net.total_cost(x, y, regularizer=reg, n=n), p)
         assert relative_error(g, numeric) < TOL, f"parameter {i}"
 
 
@@ -89,7 +89,7 @@ def test_save_load_round_trip_gives_identical_predictions(tmp_path):
     x = load_sample(dtype="float32").test[0]
     path = save_model(net, tmp_path / "conv.npz", metadata={"note": "x"})
     with np.load(path) as archive:
-        assert {"layer0_w", "layer0_b", "layer2_w", "layer4_w", "layer6_b"} <= set(archive.files)
+        assert {"0.w", "0.b", "2.w", "4.w", "6.b"} <= set(archive.files)
     loaded = load_model(path)
     assert isinstance(loaded, Sequential)
     assert loaded.metadata == {"note": "x"}
@@ -110,20 +110,20 @@ def test_mismatched_arrays_raise_model_file_error(tmp_path):
     path = save_model(net, tmp_path / "c.npz")
 
     def wrong_shape(a):
-        a["layer0_w"] = np.zeros((3, 2, 2, 2), np.float32)
+        a["0.w"] = np.zeros((3, 2, 2, 2), np.float32)
 
     def missing(a):
-        del a["layer3_b"]
+        del a["3.b"]
 
     def extra(a):
-        a["layer9_w"] = np.zeros(3, np.float32)
+        a["9.w"] = np.zeros(3, np.float32)
 
-    with pytest.raises(ModelFileError, match=r"layer0_w.*layer 0 \(conv 3×3×3 tanh\).*"
+    with pytest.raises(ModelFileError, match=r"'0.w' of layer 0 \(conv 3×3×3 tanh\).*"
                        r"\(3, 2, 2, 2\).*expected \(3, 2, 3, 3\)"):
         load_model(_rewrite(path, tmp_path / "a.npz", wrong_shape))
-    with pytest.raises(ModelFileError, match="missing array 'layer3_b'"):
+    with pytest.raises(ModelFileError, match="missing array '3.b'"):
         load_model(_rewrite(path, tmp_path / "b.npz", missing))
-    with pytest.raises(ModelFileError, match="layer9_w"):
+    with pytest.raises(ModelFileError, match="9.w"):
         load_model(_rewrite(path, tmp_path / "c2.npz", extra))
 
 

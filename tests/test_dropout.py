@@ -17,8 +17,8 @@ def _net(p=0.5, **kw):
 def test_training_passes_differ_evaluation_does_not():
     net = _net()
     x, y = np.random.default_rng(1).random((8, 6)), np.eye(3)[[0, 1, 2, 0, 1, 2, 0, 1]]
-    g1, g2 = net._gradients(x, y), net._gradients(x, y)
-    assert not np.allclose(g1[0], g2[0])  # new masks on every training pass
+    g1, g2 = net.gradients(x, y, dropout=True), net.gradients(x, y, dropout=True)
+    assert not np.allclose(g1["0.w"], g2["0.w"])  # new masks on every training pass
     plain = Network([6, 20, 15, 3], activation="relu", cost="log_likelihood", seed=0)
     for a, b in zip(net.weights + net.biases, plain.weights + plain.biases, strict=True):
         np.testing.assert_array_equal(a, b)  # dropout does not change the initial draws
@@ -30,12 +30,14 @@ def test_training_passes_differ_evaluation_does_not():
 def test_masks_drop_about_p_and_scale_the_rest():
     net = _net(p=0.3)
     x = np.random.default_rng(1).random((2000, 6))
-    _, activations, raws, masks = net._forward_train(x, net._drop)
-    mask = masks[0]
-    assert masks[-1] is None  # never on the output layer
+    assert [layer.kind for layer in net.layers] == [
+        "dense", "dropout", "dense", "dropout", "dense"]  # never on the output layer
+    dense, drop = net.layers[:2]
+    thinned = drop.forward(dense.forward(x, True), True)
+    mask = drop._mask
     assert abs(np.mean(mask == 0) - 0.3) < 0.01
     np.testing.assert_allclose(np.unique(mask), [0.0, 1 / 0.7])
-    np.testing.assert_array_equal(activations[1], raws[0] * mask)
+    np.testing.assert_array_equal(thinned, dense.a * mask)
     assert abs(np.mean(mask) - 1.0) < 0.02  # inverted: expectation unchanged
 
 
@@ -45,19 +47,22 @@ def test_dropout_gradient_is_the_gradient_of_the_thinned_network(activation):
                   dropout=[0.5, 0.25], seed=2)
     x, y = np.random.default_rng(0).random((5, 4)), np.eye(3)[[0, 1, 2, 1, 0]]
 
-    def fresh_pass():
-        net.rng = np.random.default_rng(99)  # the same masks every time
-        return net._forward_train(x, net._drop)
+    def same_masks():
+        rng = np.random.default_rng(99)  # the same masks on every pass
+        for layer in net.layers:
+            layer.rng = rng
 
-    def cost():
-        zs, acts, _, _ = fresh_pass()
-        return net.cost.fn(zs[-1], acts[-1], y)
+    def cost():  # the cost of the thinned network: a training pass, dropout on
+        same_masks()
+        h = x
+        for layer in net.layers:
+            h = layer.forward(h, True)
+        return net.cost.fn(net.output_layer.z, h, y)
 
-    zs, acts, raws, masks = fresh_pass()
-    nabla_b, nabla_w = net._backward(zs, acts, y, 1 / len(x), raws, masks)
-    for params, grads in ((net.weights, nabla_w), (net.biases, nabla_b)):
-        for p, g in zip(params, grads, strict=True):
-            assert relative_error(g, numerical_gradient(cost, p)) < 1e-6
+    same_masks()
+    grads = net.gradients(x, y, dropout=True)
+    for name, p in net.state_dict().items():
+        assert relative_error(grads[name], numerical_gradient(cost, p)) < 1e-6, name
 
 
 def test_dropout_network_trains_and_config_keeps_rates():
@@ -86,7 +91,8 @@ def test_bad_dropout(dropout, message):
 def test_float32_dropout_training_stays_float32():
     net = _net(p=0.5, dtype="float32")
     x = np.random.default_rng(0).random((20, 6))
-    _, activations, _, masks = net._forward_train(x.astype(np.float32), net._drop)
-    assert masks[0].dtype == np.float32 and activations[1].dtype == np.float32
+    dense, drop = net.layers[:2]
+    thinned = drop.forward(dense.forward(x.astype(np.float32), True), True)
+    assert drop._mask.dtype == np.float32 and thinned.dtype == np.float32
     net.SGD((x, np.zeros(20, int)), 2, 5, 0.1, optimizer="adam", lmbda=1.0, verbose=False)
     assert all(p.dtype == np.float32 for p in net.weights + net.biases)

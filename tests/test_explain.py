@@ -24,7 +24,11 @@ def test_shapes_are_the_real_array_shapes(sizes):
     net = Network(sizes, seed=1)
     x, y = _example(sizes)
     ex = explain(net, x, y)
-    zs, acts = net._forward(x[np.newaxis, :])
+    h, zs, acts = x[np.newaxis, :], [], [x[np.newaxis, :]]
+    for w, b, sigma in zip(net.weights, net.biases, net.activations, strict=True):
+        zs.append(h @ w.T + b)
+        h = sigma.fn(zs[-1])
+        acts.append(h)
     assert [s.number for s in ex.steps] == [1, 2, 3, 4, 5]
     for q in (q for s in ex.steps for q in s.quantities):
         assert q.value.shape == q.shape_batch, q.symbol

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nndl import ModelFileError, Network
-from nndl.io import FORMAT_VERSION, META_KEY, load_model, save_model
+from nndl.io import FORMAT_VERSION, META_KEY, load_model, read_header, save_model
+from nndl.sequential import Sequential
+
+DATA = Path(__file__).parent / "data"
 
 
 def _rewrite(path, mutate):
@@ -40,7 +46,7 @@ def test_file_is_a_plain_npz_without_pickles(tmp_path):
     path = save_model(Network([2, 2], seed=0), tmp_path / "m.npz")
     with zipfile.ZipFile(path) as zf:
         names = sorted(zf.namelist())
-    assert names == sorted(["weights_0.npy", "biases_0.npy", f"{META_KEY}.npy"])
+    assert names == sorted(["0.w.npy", "0.b.npy", f"{META_KEY}.npy"])
     header = json.loads(np.load(path, allow_pickle=False)[META_KEY].tobytes())
     assert header["format_version"] == FORMAT_VERSION
     assert header["config"]["sizes"] == [2, 2]
@@ -58,7 +64,19 @@ def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         save_model(Network([3, 2], seed=1), path)
     assert path.read_bytes() == original  # the previous model survives
-    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # no temporary file left
+
+
+def test_files_get_the_permissions_the_umask_gives(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = save_model(Network([3, 2], seed=0), tmp_path / "m.npz")
+        assert path.stat().st_mode & 0o777 == 0o644
+        os.umask(0o077)
+        path = save_model(Network([3, 2], seed=0), tmp_path / "private.npz")
+        assert path.stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)
 
 
 def test_unserialisable_metadata_is_refused(tmp_path):
@@ -92,12 +110,14 @@ def test_unknown_format_version(tmp_path):
 
 def test_missing_and_misshaped_arrays(tmp_path):
     path = save_model(Network([4, 3, 2]), tmp_path / "m.npz")
-    _rewrite(path, lambda arrays, header: arrays.pop("weights_1"))
-    with pytest.raises(ModelFileError, match="missing array 'weights_1' for sizes"):
+    _rewrite(path, lambda arrays, header: arrays.pop("1.w"))
+    with pytest.raises(ModelFileError, match=r"missing array '1.w' for this Network\(\[4, 3, 2\]"):
         load_model(path)
     path = save_model(Network([4, 3, 2]), tmp_path / "m2.npz")
-    _rewrite(path, lambda arrays, header: arrays.update(biases_0=np.zeros(7)))
-    with pytest.raises(ModelFileError, match=r"'biases_0' has shape \(7,\), expected \(3,\)"):
+    _rewrite(path, lambda arrays, header: arrays.update({"0.b": np.zeros(7)}))
+    with pytest.raises(ModelFileError,
+                       match=r"'0.b' of layer 0 \(dense 3 sigmoid\) has shape \(7,\), "
+                             r"expected \(3,\)"):
         load_model(path)
 
 
@@ -139,3 +159,117 @@ def test_files_written_before_the_later_options_still_load(tmp_path):
     x = np.random.default_rng(1).random((5, 4))
     np.testing.assert_array_equal(loaded.feedforward(x), net.feedforward(x))
     assert loaded.config()["init"] == "normal" and loaded.config()["dropout"] == 0.0
+
+
+# -- files written by nndl 0.1 (format 1) --------------------------------------------
+@pytest.mark.parametrize("kind", ["network", "sequential"])
+def test_format_1_files_load_and_predict_the_same_numbers(kind):
+    """Fixtures written by nndl 0.1 (before the one engine), with its outputs."""
+    model = load_model(DATA / f"v1-{kind}.npz")
+    assert read_header(DATA / f"v1-{kind}.npz")["format_version"] == 1
+    assert model.metadata == {"written_by": "nndl 0.1"}
+    assert type(model) is {"network": Network, "sequential": Sequential}[kind]
+    expected = np.load(DATA / "v1-expected.npz")
+    np.testing.assert_array_equal(model.feedforward(expected[f"x_{kind}"]),
+                                  expected[f"out_{kind}"])
+
+
+def test_a_format_1_file_saved_again_is_format_2(tmp_path):
+    model = load_model(DATA / "v1-network.npz")
+    again = load_model(save_model(model, tmp_path / "again.npz"))
+    assert read_header(tmp_path / "again.npz")["format_version"] == 2
+    for a, b in zip(model.parameters(), again.parameters(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# -- hostile or damaged files: checked before they cost anything --------------------
+def _write_zip(path, members):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def _npy(array):
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.asarray(array), allow_pickle=True)
+    return buf.getvalue()
+
+
+def _header_bytes(header):
+    return _npy(np.frombuffer(json.dumps(header).encode(), dtype=np.uint8))
+
+
+def _good_header(**change):
+    header = {"format": "nndl-model", "format_version": 2, "kind": "network",
+              "config": Network([4, 2]).config(), "metadata": {}}
+    header.update(change)
+    return header
+
+
+@pytest.mark.parametrize(("header", "message"), [
+    ([1, 2, 3], "header is a list, not a JSON object"),
+    ("just a string", "header is a str, not a JSON object"),
+    (_good_header(metadata=[1, 2]), "'metadata' must be a JSON object, got list"),
+    (_good_header(format_version=True), "unsupported model format version True"),
+    (_good_header(config=[4, 2]), "no model 'config' object"),
+])
+def test_malformed_headers_are_refused_with_a_message(tmp_path, header, message):
+    path = _write_zip(tmp_path / "bad.npz", {f"{META_KEY}.npy": _header_bytes(header)})
+    with pytest.raises(ModelFileError, match=message):
+        load_model(path)
+
+
+def test_a_huge_declared_array_is_refused_before_decompression(tmp_path):
+    """A 16 KB file that would expand to 16 MB for a 64-byte array: refused unread."""
+    header = _good_header()
+    bomb = np.lib.format.header_data_from_array_1_0(np.zeros((2, 4)))
+    members = {f"{META_KEY}.npy": _header_bytes(header), "0.b.npy": _npy(np.zeros(2))}
+    path = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+        with zf.open("0.w.npy", "w", force_zip64=True) as fh:
+            np.lib.format.write_array_header_1_0(fh, bomb)
+            chunk = bytes(2**20)
+            for _ in range(16):
+                fh.write(chunk)
+    assert path.stat().st_size < 64 * 2**10
+    with pytest.raises(ModelFileError, match=r"'0.w' of layer 0 .* declares 16,777,\d+ bytes"):
+        load_model(path)
+
+
+def test_declared_shape_and_dtype_are_checked_before_the_data(tmp_path):
+    path = save_model(Network([4, 2], seed=0), tmp_path / "m.npz")
+    _rewrite(path, lambda arrays, header: arrays.update({"0.w": np.zeros((2, 4), np.int64)}))
+    with pytest.raises(ModelFileError, match="has dtype int64, expected floating-point"):
+        load_model(path)
+    objects = np.empty((2, 4), dtype=object)
+    members = {f"{META_KEY}.npy": _header_bytes(_good_header()), "0.w.npy": _npy(objects),
+               "0.b.npy": _npy(np.zeros(2))}
+    with pytest.raises(ModelFileError, match="Python objects"):
+        load_model(_write_zip(tmp_path / "obj.npz", members))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_weights_are_refused(tmp_path, bad):
+    net = Network([4, 2], seed=0)
+    net.weights[0][0, 0] = bad
+    path = save_model(net, tmp_path / "nan.npz")
+    with pytest.raises(ModelFileError, match="'0.w' holds NaN or infinite values"):
+        load_model(path)
+
+
+def test_a_config_asking_for_huge_layers_is_refused_with_an_estimate(tmp_path):
+    header = _good_header(config={"sizes": [784, 100_000_000, 10]})
+    path = _write_zip(tmp_path / "huge.npz", {f"{META_KEY}.npy": _header_bytes(header)})
+    with pytest.raises(ModelFileError,
+                       match=r"refused: .* parameters: .* needs about [\d,.]+ GiB"):
+        load_model(path)
+
+
+def test_truncated_member_is_a_clear_error(tmp_path):
+    members = {f"{META_KEY}.npy": _header_bytes(_good_header()),
+               "0.w.npy": _npy(np.zeros((2, 4)))[:-16], "0.b.npy": _npy(np.zeros(2))}
+    with pytest.raises(ModelFileError, match="truncated"):
+        load_model(_write_zip(tmp_path / "cut.npz", members))

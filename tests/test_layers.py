@@ -199,7 +199,7 @@ def test_softmax_log_likelihood_delta_and_gradients():
         return cost.fn(z, dense.activation.fn(z), y)
 
     a = dense.forward(x, train=True)
-    delta = cost.delta(dense._z, a, y, dense.activation)
+    delta = cost.delta(dense.z, a, y, dense.activation)
     np.testing.assert_allclose(delta, a - y)
     grad_x = dense.backward_delta(delta / len(x))
     for name, param in dense.params.items():

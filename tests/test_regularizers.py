@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from nndl import Network
-from nndl.model import Model
 from nndl.regularizers import L1, L2, get_regularizer
 
 
@@ -38,7 +37,7 @@ def test_network_step_is_the_books_update(reg):
               "l1": lambda w: w - eta * lmbda / n * np.sign(w)}[reg]
     want_w = [shrink(w) - eta * g for w, g in zip(net.weights, nw, strict=True)]
     want_b = [b - eta * g for b, g in zip(net.biases, nb, strict=True)]
-    step = net._make_step(None, get_regularizer(reg, lmbda), n)
+    step = net.make_step(None, get_regularizer(reg, lmbda), n)
     step(x, np.eye(2)[y], eta)
     for got, want in zip(net.weights + net.biases, want_w + want_b, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12)
@@ -49,10 +48,10 @@ def test_fused_sgd_path_equals_the_generic_optimizer_path():
     x, y = rng.random((9, 3)), np.eye(2)[rng.integers(0, 2, 9)]
     a, b = Network([3, 4, 2], seed=1), Network([3, 4, 2], seed=1)
     reg = L2(2.0)
-    a._make_step(None, reg, 30)(x, y, 0.7)
-    from nndl.optimizers import SGD
+    a.make_step(None, reg, 30)(x, y, 0.7)
+    from nndl.optimizers import Momentum
 
-    Model._make_step(b, SGD(), reg, 30)(x, y, 0.7)
+    b.make_step(Momentum(mu=0.0), reg, 30)(x, y, 0.7)  # the generic path, no momentum
     for p, q in zip(a.weights + a.biases, b.weights + b.biases, strict=True):
         np.testing.assert_allclose(p, q, rtol=1e-12)
 

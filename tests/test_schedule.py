@@ -46,10 +46,10 @@ class Scripted(Network):
 
     script: list[int] = []
 
-    def _count_correct(self, x, labels):
+    def count_correct(self, x, labels):
         if len(x) == 10:  # the validation set in these tests
             return self.script.pop(0)
-        return super()._count_correct(x, labels)
+        return super().count_correct(x, labels)
 
 
 def _data():

@@ -67,7 +67,7 @@ def test_model_summary(client, model):
     assert summary["n_inputs"] == 784 and summary["n_outputs"] == 10
     assert summary["test_accuracy"] == model.metadata["test_accuracy"]
     assert summary["training"]["data"] == "sample"
-    assert summary["layers"] is None
+    assert summary["layers"] == ["dense 30 sigmoid", "dense 10 sigmoid"]
 
 
 def test_a_convolutional_model_is_served_too():

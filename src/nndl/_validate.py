@@ -185,3 +185,42 @@ def dropout_rates(dropout: Any, n_hidden: int) -> list[float]:
         if not ok:
             raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
     return [float(p) for p in rates]
+
+
+def shape(value: Any, name: str) -> tuple[int, ...]:
+    """Return ``value`` as a non-empty tuple of positive ints, else raise ``ValueError``."""
+    try:
+        items = tuple(value)
+    except TypeError:
+        items = ()
+    if not items or any(
+        isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1 for n in items
+    ):
+        raise ValueError(f"{name} must be a tuple of positive integers, got {value!r}")
+    return tuple(int(n) for n in items)
+
+
+def float_dtype(dtype: Any) -> np.dtype:
+    """Return ``dtype`` as float32 or float64, else raise ``ValueError``."""
+    try:
+        result = np.dtype(dtype)
+    except TypeError:
+        result = None
+    if result not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+    return result
+
+
+def layer_list(layers: Any) -> list:
+    """Check a stack of layers: non-empty, each a Layer, none twice; return it as a list."""
+    from nndl.layers.base import Layer
+
+    result = list(layers)
+    if not result:
+        raise ValueError("a network needs at least one layer")
+    for i, layer in enumerate(result):
+        if not isinstance(layer, Layer):
+            raise ValueError(f"layer {i} must be a Layer, got {type(layer).__name__}")
+    if len({id(layer) for layer in result}) != len(result):
+        raise ValueError("the same layer object appears twice in the stack")
+    return result

@@ -19,6 +19,10 @@ class ModelFileError(NNDLError, ValueError):
     """A saved model file cannot be read: unknown format, missing or mis-shaped arrays."""
 
 
+class ModelTooLarge(NNDLError, ValueError):
+    """A network would not fit in memory; raised before anything is allocated."""
+
+
 class TrainingDiverged(NNDLError):
     """The cost or the weights became NaN or infinite during training (η too large?).
 

@@ -15,11 +15,11 @@ and in the *batch* form the code uses (examples are rows, ``a¹`` is
 ``(1, 784)`` and ``z = a @ w.T + b``).  Layers are numbered as in the book:
 the input layer is 1, so ``net.weights[0]`` is w².
 
-The numbers are not re-derived: zˡ and aˡ come from ``net._forward`` and
-δˡ, ∂C/∂bˡ, ∂C/∂wˡ from ``net._backward(..., scale=1)``, the code path of
-:meth:`Network.backprop` (for one example ∂C/∂bˡ = δˡ, so δˡ is read from
-it).  Only the factors shown beside them, ∇ₐC, σ'(zˡ) and (wˡ⁺¹)ᵀδˡ⁺¹, are
-computed here, to show what δ is made of.
+The numbers are not re-derived: zˡ, aˡ, δˡ, ∂C/∂bˡ and ∂C/∂wˡ are those
+of :meth:`Network.backprop`'s pass (the dense layers keep zˡ and aˡ; for one
+example ∂C/∂bˡ = δˡ, so δˡ is read from it).  Only the factors shown
+beside them, ∇ₐC, σ'(zˡ) and (wˡ⁺¹)ᵀδˡ⁺¹, are computed here, to show what
+δ is made of.
 
 Examples
 --------
@@ -181,6 +181,17 @@ def _col(n: int) -> tuple[int, int]:
     return (n, 1)
 
 
+def is_fully_connected(model: Any) -> bool:
+    """Whether ``model`` is a stack of dense layers (and dropout) on vector inputs.
+
+    Such a network is explained in the book's five steps (:func:`explain`);
+    any other (convolutional) one layer by layer (:func:`nndl.explain_layers`).
+    """
+    return len(model.input_shape) == 1 and all(
+        layer.kind == "dense" or layer.train_only for layer in model.layers
+    )
+
+
 def explain(net: Any, x: Any, y: Any) -> Explanation:
     """Run one example through ``net`` and return the five steps of backpropagation.
 
@@ -230,11 +241,16 @@ def explain(net: Any, x: Any, y: Any) -> Explanation:
             f"got shape {y_arr.shape}"
         )
 
-    zs, acts = net._forward(x2)
-    # scale = 1: for one example the mean gradient of backprop() is this sum.
-    nabla_b, nabla_w = net._backward(zs, acts, y2, 1.0)
+    # One backward pass on the network as evaluated (dropout off): the dense
+    # layers keep their zˡ, aˡ and δˡ, and for one example the mean gradient
+    # of backprop() is the example's own.
+    nabla_b, nabla_w = net.backprop(x2, y2)
+    dense = [layer for layer in net.eval_layers if "w" in layer.params]
+    zs = [layer.z for layer in dense]
+    acts = [x2] + [layer.a for layer in dense]
+    activations = [layer.activation for layer in dense]
 
-    sizes = list(net.sizes)
+    sizes = [net.n_inputs] + [layer.n for layer in dense]
     big_l = len(sizes)  # L, the book's number of the output layer
     steps: list[Step] = []
 
@@ -251,7 +267,7 @@ def explain(net: Any, x: Any, y: Any) -> Explanation:
     )
     for i, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
         lay, n_in, n_out = i + 2, sizes[i], sizes[i + 1]
-        sigma = net.activations[i].name
+        sigma = activations[i].name
         forward.quantities += [
             Quantity(f"w{sup(lay)}", f"weights[{i}], into layer {lay}", (n_out, n_in),
                      w.shape, w),
@@ -264,7 +280,7 @@ def explain(net: Any, x: Any, y: Any) -> Explanation:
     steps.append(forward)
 
     # (3) Output error, BP1
-    out_act = net.activations[-1]
+    out_act = activations[-1]
     n_l = sizes[-1]
     bp1 = Step(
         3, "Output error (BP1)", "δᴸ = ∇ₐC ⊙ σ'(zᴸ)",
@@ -294,12 +310,12 @@ def explain(net: Any, x: Any, y: Any) -> Explanation:
         lay, n = i + 2, sizes[i + 1]
         delta_next = nabla_b[i + 1][np.newaxis, :]
         back = delta_next @ net.weights[i + 1]
-        prime = net.activations[i].prime(zs[i], acts[i + 1])
+        prime = activations[i].prime(zs[i], acts[i + 1])
         delta = nabla_b[i][np.newaxis, :]
         bp2.quantities += [
             Quantity(f"(w{sup(lay + 1)})ᵀδ{sup(lay + 1)}", f"error sent back to layer {lay}",
                      _col(n), back.shape, back),
-            Quantity(f"σ'(z{sup(lay)})", f"{net.activations[i].name}'", _col(n), prime.shape,
+            Quantity(f"σ'(z{sup(lay)})", f"{activations[i].name}'", _col(n), prime.shape,
                      prime),
             Quantity(f"δ{sup(lay)}", f"error of layer {lay}", _col(n), delta.shape, delta),
         ]
@@ -335,7 +351,7 @@ def explain(net: Any, x: Any, y: Any) -> Explanation:
     return Explanation(
         sizes=sizes,
         cost_name=net.cost.name,
-        activations=[a.name for a in net.activations],
+        activations=[a.name for a in activations],
         steps=steps,
         target=y2,
         label=label,

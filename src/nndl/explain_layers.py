@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 
 from nndl import _validate
-from nndl.layers.dropout import Dropout
 from nndl.sequential import Sequential
 
 
@@ -91,17 +90,11 @@ def explain_layers(net: Sequential, x: Any = None, y: Any = None) -> dict[str, A
     doc["output"] = [float(v) for v in h[0]]
     doc["predicted"] = int(np.argmax(h[0]))
     if y is not None:
-        # Gradients without dropout (as at test time), so they match the output above.
-        saved = [(layer, layer.p) for layer in net.layers if isinstance(layer, Dropout)]
-        for layer, _p in saved:
-            layer.p = 0.0
-        try:
-            grads = net.backprop(x2, np.atleast_1d(np.asarray(y)))
-        finally:
-            for layer, p in saved:
-                layer.p = p
-        for row, g in zip(rows, grads, strict=True):
-            row["grads"] = {name: _stats(v) for name, v in g.items()}
+        # Gradients without dropout (as evaluated), so they match the output above.
+        grads = net.gradients(x2, np.atleast_1d(np.asarray(y)))
+        for row, layer in zip(rows, net.layers, strict=True):
+            i = row["index"]
+            row["grads"] = {name: _stats(grads[f"{i}.{name}"]) for name in layer.params}
     return doc
 
 

@@ -1,8 +1,9 @@
-"""Initial weights and biases.
+"""Initial weights and biases: the one registry of initialisation schemes.
 
-Every scheme draws from the network's own ``np.random.Generator``, biases
-first and then weights, layer by layer (the seed's order), so a seed gives
-the same network every time.
+Every scheme draws weights w ~ N(0, s²), with s a function of the layer's
+fan-in (inputs per neuron, C·kh·kw for a convolution) and fan-out, and
+biases that are either N(0, 1) (the book's) or 0.  Draws come from a
+``np.random.Generator`` only, biases before weights (the seed's order).
 
 ``"normal"``
     The seed's: weights and biases N(0, 1).  With many inputs z = Σ wx + b
@@ -10,6 +11,8 @@ the same network every time.
 ``"scaled_normal"``
     The book's chapter 3: weights N(0, 1/n_in), biases N(0, 1).  z now has
     a standard deviation near 1 whatever n_in is.
+``"lecun"``
+    LeCun et al. (1998): weights N(0, 1/n_in) as ``scaled_normal``, biases 0.
 ``"glorot"``
     Glorot & Bengio (2010): weights N(0, 2/(n_in + n_out)), biases 0.
     Keeps the variance of both activations and gradients for tanh/sigmoid.
@@ -17,39 +20,92 @@ the same network every time.
     He et al. (2015): weights N(0, 2/n_in), biases 0; for ReLU layers, which
     zero half their inputs.
 
+A layer may also say ``"auto"``: ``"he"`` for ReLU-like activations,
+``"lecun"`` otherwise (see :func:`resolve`).
+
 Examples
 --------
 >>> import numpy as np
 >>> b, w = initial_parameters([784, 30, 10], "he", np.random.default_rng(0), np.float64)
 >>> [x.shape for x in w], float(b[0].sum())
 ([(30, 784), (10, 30)], 0.0)
+>>> sorted(SCHEMES)
+['glorot', 'he', 'lecun', 'normal', 'scaled_normal']
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import NDArray
 
-#: Scheme name -> (std of the weights given (n_in, n_out), whether biases are N(0, 1)).
-SCHEMES = {
-    "normal": (lambda n_in, n_out: 1.0, True),
-    "scaled_normal": (lambda n_in, n_out: 1.0 / np.sqrt(n_in), True),
-    "glorot": (lambda n_in, n_out: np.sqrt(2.0 / (n_in + n_out)), False),
-    "he": (lambda n_in, n_out: np.sqrt(2.0 / n_in), False),
+
+class Scheme(NamedTuple):
+    """How one scheme draws: ``std(fan_in, fan_out)`` of the weights; biases N(0, 1) or 0."""
+
+    std: Callable[[int, int], float]
+    normal_biases: bool
+
+
+#: Scheme name -> Scheme.  The one source of truth for ``init`` choices.
+SCHEMES: dict[str, Scheme] = {
+    "normal": Scheme(lambda n_in, n_out: 1.0, True),
+    "scaled_normal": Scheme(lambda n_in, n_out: 1.0 / math.sqrt(n_in), True),
+    "lecun": Scheme(lambda n_in, n_out: math.sqrt(1.0 / n_in), False),
+    "glorot": Scheme(lambda n_in, n_out: math.sqrt(2.0 / (n_in + n_out)), False),
+    "he": Scheme(lambda n_in, n_out: math.sqrt(2.0 / n_in), False),
 }
 
+#: A layer's default: the scheme suited to its activation (see :func:`resolve`).
+AUTO = "auto"
 
-def check_scheme(name: object) -> str:
-    """Return ``name`` if it names a scheme, else raise ``ValueError``."""
-    if not isinstance(name, str) or name not in SCHEMES:
-        raise ValueError(f"unknown init {name!r}; expected one of {sorted(SCHEMES)}")
-    return name
+
+def check_scheme(name: object, *, allow_auto: bool = False) -> str:
+    """Return ``name`` if it names a scheme (or ``"auto"`` when allowed), else raise."""
+    if isinstance(name, str) and (name in SCHEMES or (allow_auto and name == AUTO)):
+        return name
+    choices = sorted(SCHEMES) + ([AUTO] if allow_auto else [])
+    raise ValueError(f"unknown init {name!r}; expected one of {choices}")
+
+
+def resolve(name: str, activation_name: str) -> str:
+    """The scheme ``"auto"`` stands for: ``"he"`` for ReLU-like activations, else ``"lecun"``."""
+    if name != AUTO:
+        return name
+    return "he" if activation_name in ("relu", "leaky_relu") else "lecun"
+
+
+def draw(
+    name: str,
+    rng: np.random.Generator,
+    w_shape: tuple[int, ...],
+    fan_in: int,
+    fan_out: int,
+    dtype: np.dtype,
+) -> tuple[NDArray, NDArray]:
+    """Return ``(w, b)`` for one layer: ``w`` of ``w_shape``, one bias per ``w_shape[0]``."""
+    std, normal_biases = SCHEMES[check_scheme(name)]
+    n = w_shape[0]
+    b = rng.standard_normal(n).astype(dtype) if normal_biases else np.zeros(n, dtype=dtype)
+    w = rng.standard_normal(w_shape)
+    scale = std(fan_in, fan_out)
+    if scale != 1.0:
+        w *= scale
+    return w.astype(dtype, copy=False), b
 
 
 def initial_parameters(
     sizes: list[int], scheme: str, rng: np.random.Generator, dtype: np.dtype
 ) -> tuple[list[NDArray], list[NDArray]]:
-    """Return ``(biases, weights)`` for layer sizes ``sizes`` drawn by ``scheme``."""
+    """Return ``(biases, weights)`` of a fully connected net, in the seed's order.
+
+    The seed draws every layer's biases first, then every layer's weights
+    (``Network.__init__`` of the book's network.py); the same seed then gives
+    the same network here.
+    """
     std, normal_biases = SCHEMES[check_scheme(scheme)]
     pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
     if normal_biases:

@@ -131,15 +131,13 @@ def first_layer_weights(model: Any) -> tuple[NDArray[np.floating], str]:
     neuron; for a layered network whose first layer is a convolution, each
     filter's kernel on the first input channel (e.g. 5×5).
     """
-    if hasattr(model, "weights"):
-        return np.asarray(model.weights[0]), "hidden neurons"
-    for layer in getattr(model, "layers", []):
-        w = getattr(layer, "params", {}).get("w")
+    for layer in model.layers:
+        w = layer.params.get("w")
         if w is None:
             continue
         if w.ndim == 4:  # (filters, channels, kh, kw)
             return w[:, 0].reshape(len(w), -1), "filters (first input channel)"
-        return np.asarray(w), "neurons"
+        return np.asarray(w), "neurons" if layer is model.output_layer else "hidden neurons"
     raise ValueError(f"{type(model).__name__} has no weights to draw")
 
 

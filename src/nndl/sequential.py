@@ -1,20 +1,32 @@
-"""A network as a stack of layers: convolutional networks (the book's chapter 6, network3).
+"""The engine: a network as a stack of layers, for every model nndl builds.
 
-Data arrive as flat rows ``(m, prod(input_shape))``, exactly as for
-:class:`~nndl.network.Network` — the same MNIST arrays, ``feedforward``,
-``evaluate`` and ``SGD`` work unchanged — and are viewed as
-``(m, *input_shape)`` images inside.
+The book's fully connected :class:`~nndl.network.Network` is a stack of
+:class:`~nndl.layers.Dense` layers (and dropout); the convolutional
+networks of chapter 6 (network3) stack convolution, pooling, flatten,
+dense and dropout layers.  Both are this class, so every capability —
+training, saving, explaining, checking gradients, exporting — exists once.
+
+Data arrive as flat rows ``(m, prod(input_shape))`` and are viewed as
+``(m, *input_shape)`` inside.
 
 Backpropagation is the book's, layer by layer: the output error δᴸ comes
-from the cost (BP1; a − y for softmax with log-likelihood), scaled by 1/m so
-that every gradient is the mean over the mini-batch, and each layer, from
-the last to the first, turns ∂C/∂(its output) into its parameter gradients
-and ∂C/∂(its input) (see :mod:`nndl.layers.base`).
+from the cost (BP1, :meth:`nndl.costs.Cost.delta`), scaled once — by 1/m
+for the mean gradient, by η/m for the book's update step, since everything
+after it is linear in δ — and each layer, from the last to the first, turns
+∂C/∂(its output) into its parameter gradients and ∂C/∂(its input)
+(BP2–BP4, :class:`nndl.layers.Dense`).
+
+**The model protocol** (what :mod:`nndl.training` calls; all public):
+``n_inputs``, ``n_outputs``, ``dtype``, ``rng``, ``input_shape``,
+:meth:`make_step`, :meth:`parameters`, :meth:`mean_cost`, :meth:`penalty`,
+:meth:`count_correct`, :meth:`snapshot`/:meth:`restore`.
 """
 
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,14 +34,28 @@ from numpy.typing import NDArray
 
 from nndl import _validate
 from nndl.costs import Cost, get_cost
+from nndl.errors import ModelTooLarge
 from nndl.layers.base import ActivatedLayer, Layer, format_shape, layer_from_config
 from nndl.layers.spec import parse_layers
 from nndl.model import Model
+from nndl.optimizers import SGD, Optimizer
+from nndl.params import ParameterList
+from nndl.regularizers import Regularizer
 
 Array = NDArray[np.floating]
+Step = Callable[[Array, Array, float], None]
 
-#: Rows pushed through the layers at once when evaluating (bounds im2col's memory).
+#: Rows pushed through the layers at once when evaluating (bounds memory).
 EVAL_BATCH = 512
+#: Refuse a network whose parameters and gradients need more than this share of RAM.
+MEMORY_SHARE = 0.8
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return None
 
 
 class Sequential(Model):
@@ -43,7 +69,8 @@ class Sequential(Model):
         The last layer must be a :class:`~nndl.layers.Dense` layer (the output).
         The layer objects become part of the network (they are built here).
     input_shape : tuple of int, default (1, 28, 28)
-        Shape of one example: ``(channels, height, width)`` for images.
+        Shape of one example: ``(channels, height, width)`` for images,
+        ``(n,)`` for vectors.
     cost : str or Cost, default "log_likelihood"
         See :mod:`nndl.costs`; it must suit the output activation.
     n_outputs : int, optional
@@ -59,6 +86,9 @@ class Sequential(Model):
     ValueError
         If the stack does not fit together; the message names the layer (its
         index and description) and the shapes.
+    ModelTooLarge
+        If the parameters would not fit in this machine's memory (checked
+        before anything is allocated).
 
     Examples
     --------
@@ -74,6 +104,8 @@ class Sequential(Model):
           total                                     151
     >>> net.feedforward(np.zeros((2, 64))).shape
     (2, 3)
+    >>> sorted(net.state_dict())
+    ['0.b', '0.w', '3.b', '3.w']
     """
 
     def __init__(
@@ -88,38 +120,25 @@ class Sequential(Model):
     ) -> None:
         if isinstance(layers, str):
             layers = parse_layers(layers)
-        self.layers: list[Layer] = list(layers)
-        if not self.layers:
-            raise ValueError("a Sequential network needs at least one layer")
-        for i, layer in enumerate(self.layers):
-            if not isinstance(layer, Layer):
-                raise ValueError(f"layer {i} must be a Layer, got {type(layer).__name__}")
-        if len({id(layer) for layer in self.layers}) != len(self.layers):
-            raise ValueError("the same layer object appears twice in the stack")
-        try:
-            shape = tuple(input_shape)
-        except TypeError:
-            shape = ()
-        if not shape or any(
-            isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1 for n in shape
-        ):
-            raise ValueError(
-                f"input_shape must be a tuple of positive integers, got {input_shape!r}"
-            )
-        self.input_shape = tuple(int(n) for n in shape)
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        self.layers: list[Layer] = _validate.layer_list(layers)
+        self.input_shape = _validate.shape(input_shape, "input_shape")
+        self.dtype = _validate.float_dtype(dtype)
         self.cost = get_cost(cost)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
-        self._build(n_outputs)
+        self._plan(n_outputs)
+        self._check_memory()
+        for layer in self.layers:
+            layer.allocate(self.dtype, self._layer_rng())
+        self.init_parameters()
 
-    def _build(self, n_outputs: int | None) -> None:
+    # -- building ------------------------------------------------------------
+    def _plan(self, n_outputs: int | None) -> None:
+        """Work out every layer's shapes (nothing allocated); name the layer that does not fit."""
         shape = self.input_shape
         for i, layer in enumerate(self.layers):
             try:
-                shape = layer.build(shape, self.rng.spawn(1)[0], self.dtype)
+                shape = layer.plan(shape)
             except ValueError as exc:
                 raise ValueError(
                     f"layer {i} ({layer.label()}) cannot take input of shape "
@@ -144,16 +163,40 @@ class Sequential(Model):
         for layer in self.layers:
             layer.needs_input_grad = True
         self.layers[0].needs_input_grad = False  # ∂C/∂(data) is never needed
-        self._out: ActivatedLayer = last
+        self.output_layer: ActivatedLayer = last
+        #: The layers of a pass without dropout (evaluation, gradient checks).
+        self.eval_layers = [layer for layer in self.layers if not layer.train_only]
 
-    # -- shape -----------------------------------------------------------------
+    def memory_estimate(self) -> int:
+        """Bytes that the parameters and their gradient buffers take (known before building)."""
+        return 2 * self.n_params * self.dtype.itemsize
+
+    def _check_memory(self) -> None:
+        need, have = self.memory_estimate(), _physical_memory()
+        if have is not None and need > MEMORY_SHARE * have:
+            raise ModelTooLarge(
+                f"this network has {self.n_params:,} parameters: with their gradients it "
+                f"needs about {need / 2**30:,.1f} GiB ({self.dtype.name}), more than this "
+                f"machine's {have / 2**30:,.1f} GiB of memory allows; use smaller layers"
+            )
+
+    def _layer_rng(self) -> np.random.Generator:
+        """Each layer's generator: a child of the network's (``spawn`` draws nothing)."""
+        return self.rng.spawn(1)[0]
+
+    def init_parameters(self) -> None:
+        """Draw every layer's initial parameters from its generator (see :mod:`nndl.init`)."""
+        for layer in self.layers:
+            layer.init_params(layer.rng)  # type: ignore[arg-type]
+
+    # -- shape and description ----------------------------------------------------
     @property
     def n_inputs(self) -> int:
         return math.prod(self.input_shape)
 
     @property
     def n_outputs(self) -> int:
-        return self._out.output_shape[0]  # type: ignore[index]
+        return self.output_layer.output_shape[0]  # type: ignore[index]
 
     @property
     def n_params(self) -> int:
@@ -163,8 +206,8 @@ class Sequential(Model):
     def describe(self) -> str:
         """Return a table of the layers with their output shapes and parameter counts."""
         lines = [
-            f"Sequential: input {format_shape(self.input_shape)}, cost {self.cost.name}, "
-            f"{self.dtype.name}",
+            f"{type(self).__name__}: input {format_shape(self.input_shape)}, "
+            f"cost {self.cost.name}, {self.dtype.name}",
             f"  {'#':>2}  {'layer':<24} {'output':<12} {'params':>7}",
         ]
         for i, layer in enumerate(self.layers):
@@ -202,97 +245,241 @@ class Sequential(Model):
             seed=seed,
         )
 
-    # -- forward -----------------------------------------------------------------
-    def _hidden(self, x: Array, train: bool) -> Array:
-        """Run the flat batch ``x`` through every layer but the output one."""
+    # -- parameters: one name → array state dict ------------------------------------
+    def state_dict(self) -> dict[str, Array]:
+        """Every parameter array by name ``"<layer index>.<param>"`` (the live arrays)."""
+        return {
+            f"{i}.{name}": p
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.params.items()
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Copy arrays into the parameters; names and shapes must match :meth:`state_dict`."""
+        own = self.state_dict()
+        missing, extra = sorted(set(own) - set(state)), sorted(set(state) - set(own))
+        if missing or extra:
+            raise ValueError(
+                f"state dict does not fit this network: missing {missing}, unexpected {extra}"
+            )
+        for name, param in own.items():
+            value = np.asarray(state[name])
+            if value.shape != param.shape:
+                raise ValueError(
+                    f"state dict entry {name!r} has shape {value.shape}, expected {param.shape}"
+                )
+            param[...] = value
+
+    def parameters(self) -> list[Array]:
+        """Every trainable array (the arrays themselves, not copies), in state-dict order."""
+        return list(self.state_dict().values())
+
+    def regularized(self) -> list[bool]:
+        """For each of :meth:`parameters`, whether a regulariser acts on it (weights: yes)."""
+        return [name == "w" for layer in self.layers for name in layer.params]
+
+    # -- forward ---------------------------------------------------------------------
+    def forward(self, x: Array) -> Array:
+        """Output activations for a validated flat batch ``(m, n_inputs)``; dropout off."""
+        if len(x) > EVAL_BATCH:
+            return np.concatenate(
+                [self.forward(x[k : k + EVAL_BATCH]) for k in range(0, len(x), EVAL_BATCH)]
+            )
         h = x.reshape(len(x), *self.input_shape)
-        for layer in self.layers[:-1]:
-            h = layer.forward(h, train)
+        for layer in self.eval_layers:
+            h = layer.forward(h, False)
         return h
 
-    def _output(self, x: Array) -> Array:
-        # Convolution's im2col needs K = C·kh·kw copies of every input pixel,
-        # so evaluate in slices of EVAL_BATCH rows to bound memory.
-        if len(x) <= EVAL_BATCH:
-            return self._out.forward(self._hidden(x, train=False), train=False)
-        return np.concatenate(
-            [self._output(x[k : k + EVAL_BATCH]) for k in range(0, len(x), EVAL_BATCH)]
-        )
+    def _output_z(self, x: Array) -> Array:
+        """The output layer's weighted input zᴸ for a validated batch, dropout off."""
+        h = x.reshape(len(x), *self.input_shape)
+        for layer in self.eval_layers[:-1]:
+            h = layer.forward(h, False)
+        return self.output_layer._linear(h, False)
 
-    def total_cost(self, x: Any, y: Any, *, train: bool = False) -> float:
-        """Return the cost C averaged over the examples ``(x, y)``.
+    # -- backpropagation ---------------------------------------------------------------
+    def _backprop(self, x: Array, y: Array, scale: float, dropout: bool) -> None:
+        """Fill every layer's ``grads`` with ``scale`` × Σ over the batch of ∂C/∂θ."""
+        layers = self.layers if dropout else self.eval_layers
+        h = x.reshape(len(x), *self.input_shape)  # (1) Input: a¹ = x
+        for layer in layers:  # (2) Feedforward, keeping what backward needs
+            h = layer.forward(h, True)
+        out = self.output_layer
+        # (3) Output error, BP1: δᴸ = ∇ₐC ⊙ σ'(zᴸ) (the cost's delta)        (m, n_L)
+        delta = self.cost.delta(out.z, h, y, out.activation)  # type: ignore[arg-type]
+        delta *= scale
+        # (4), (5) Each layer, last to first: its gradients, then ∂C/∂(its input).
+        grad = out.backward_delta(delta)
+        for layer in reversed(layers[:-1]):
+            grad = layer.backward(grad)  # type: ignore[arg-type]
 
-        With ``train=True`` dropout is active (the cost that :meth:`backprop`
-        differentiates, for a given dropout mask).
+    def gradients(self, x: Any, y: Any, *, dropout: bool = False) -> dict[str, Array]:
+        """The gradient of the mean cost over the batch, by state-dict name (copies).
+
+        This is backpropagation (BP1–BP4) on the network as it is evaluated:
+        dropout is off unless ``dropout=True`` (then one random mask is drawn,
+        as in a training step).  ``x``: ``(m, n_inputs)`` or one example;
+        ``y``: labels or target rows.
+        """
+        x2, y2 = _validate.example_batch(x, y, self.n_inputs, self.n_outputs, self.dtype)
+        self._backprop(x2, y2, 1.0 / len(x2), dropout)
+        return {
+            f"{i}.{name}": g.copy()
+            for i, layer in enumerate(self.layers)
+            for name, g in layer.grads.items()
+        }
+
+    def backprop(
+        self, x: Any, y: Any, *, regularizer: Regularizer | None = None, n: int | None = None
+    ) -> tuple[list[Array], list[Array]]:
+        """Return ``(nabla_b, nabla_w)``, the gradient of the mean cost (BP1–BP4).
+
+        The book's ``backprop``, for every model: lists parallel to
+        :attr:`biases` and :attr:`weights` (one entry per layer with
+        parameters), the same numbers as :meth:`gradients`.  The cost is
+        averaged over the rows of the batch, so for one example this is
+        exactly the seed's per-example gradient.  Dropout is off (this is the
+        gradient of the network as evaluated, what :mod:`nndl.gradcheck`
+        checks).  With a ``regularizer`` it is the gradient of C₀ + Ω(w) with
+        training-set size ``n`` (default: the rows of ``x``), as :meth:`total_cost`.
+        """
+        x2, y2 = _validate.example_batch(x, y, self.n_inputs, self.n_outputs, self.dtype)
+        self._backprop(x2, y2, 1.0 / len(x2), False)
+        layers = [layer for layer in self.layers if "w" in layer.params]
+        nabla_b = [layer.grads["b"].copy() for layer in layers]
+        nabla_w = [layer.grads["w"].copy() for layer in layers]
+        if regularizer is not None:
+            for layer, nw in zip(layers, nabla_w, strict=True):
+                regularizer.add_gradient(layer.params["w"], nw, n or len(x2))
+        return nabla_b, nabla_w
+
+    # -- cost ----------------------------------------------------------------------------
+    def mean_cost(
+        self, x: Array, y: Array, regularizer: Regularizer | None = None, n: int = 1
+    ) -> float:
+        """Mean cost on validated ``(x, target rows)``, dropout off, plus Ω(w) with size ``n``."""
+        cost = 0.0
+        for k in range(0, len(x), EVAL_BATCH):
+            xk, yk = x[k : k + EVAL_BATCH], y[k : k + EVAL_BATCH]
+            z = self._output_z(xk)
+            cost += self.cost.fn(z, self.output_layer.activation.fn(z), yk) * len(xk)
+        cost /= max(len(x), 1)
+        if regularizer is not None:
+            cost += self.penalty(regularizer, n)
+        return float(cost)
+
+    def penalty(self, regularizer: Regularizer, n: int) -> float:
+        """The regulariser's Ω(w) on the weights (not the biases), training-set size ``n``."""
+        flags = self.regularized()
+        weights = [p for p, flag in zip(self.parameters(), flags, strict=True) if flag]
+        return float(regularizer.penalty(weights, n))
+
+    def total_cost(
+        self, x: Any, y: Any, *, regularizer: Regularizer | None = None, n: int | None = None
+    ) -> float:
+        """Return the cost C averaged over the examples ``(x, y)``, plus Ω(w) if regularised.
+
+        Dropout is off.  ``n`` is the training-set size in the penalty
+        (default: the rows of ``x``).
         """
         x2, _ = _validate.inputs(x, self.n_inputs, self.dtype, "x")
         y2 = _validate.targets(y, len(x2), self.n_outputs, self.dtype, "y")
-        z = self._out._linear(self._hidden(x2, train), train=False)
-        return self.cost.fn(z, self._out.activation.fn(z), y2)
+        return self.mean_cost(x2, y2, regularizer, n or len(x2))
 
-    # -- backpropagation -----------------------------------------------------------
-    def _backprop(self, x: Array, y: Array) -> None:
-        """Fill every layer's ``grads`` with the mean gradient over the batch ``(x, y)``."""
-        out = self._out
-        a = out.forward(self._hidden(x, train=True), train=True)
-        # (3) Output error, BP1: δᴸ = ∇ₐC ⊙ σ'(zᴸ) — scaled by 1/m, so that every
-        #     gradient below is the mean over the batch                      (m, n_L)
-        delta = self.cost.delta(out._z, a, y, out.activation)  # type: ignore[arg-type]
-        delta *= 1.0 / len(x)
-        # (4)-(5) Each layer: gradients of its parameters, then ∂C/∂(its input).
-        grad = out.backward_delta(delta)
-        for layer in reversed(self.layers[:-1]):
-            grad = layer.backward(grad)  # type: ignore[arg-type]
+    def cost_derivative(self, output_activations: Any, y: Any) -> Array:
+        """Return ∇ₐC for the output activations (the seed's ``cost_derivative``)."""
+        return self.cost.derivative(np.asarray(output_activations), np.asarray(y))
 
-    def backprop(self, x: Any, y: Any) -> list[dict[str, Array]]:
-        """Return the gradient of the mean cost, one dict per layer (like ``params``).
+    def update_mini_batch(self, x: Any, y: Any, eta: float) -> None:
+        """Take one gradient-descent step on the mini-batch ``(x, y)``.
 
-        Dropout is active, as in training.  ``x``: ``(m, n_inputs)`` or one
-        example; ``y``: labels or target rows.
+        w → w − (η/m) Σₓ ∇w Cₓ and b → b − (η/m) Σₓ ∇b Cₓ, the seed's update
+        (with dropout, if the network has any).  ``x`` is ``(m, n_in)``; ``y``
+        is labels ``(m,)`` or targets ``(m, n_out)``.
         """
-        x2, y2 = _validate.example_batch(x, y, self.n_inputs, self.n_outputs, self.dtype)
-        self._backprop(x2, y2)
-        return [{k: g.copy() for k, g in layer.grads.items()} for layer in self.layers]
+        eta = _validate.positive_float(eta, "eta")
+        x2, _ = _validate.inputs(x, self.n_inputs, self.dtype, "x")
+        if len(x2) == 0:
+            raise ValueError("x is empty: a mini-batch needs at least one example")
+        y2 = _validate.targets(y, len(x2), self.n_outputs, self.dtype, "y")
+        self.train_step(x2, y2, eta)
 
-    # -- gradient descent ------------------------------------------------------------
-    def _apply_gradients(self, eta: float) -> None:
-        """Plain SGD: θ → θ − η·∂C/∂θ for every (parameter, gradient) pair."""
+    # -- gradient descent ---------------------------------------------------------------
+    def train_step(self, x: Array, y: Array, eta: float) -> None:
+        """The book's update on a validated mini-batch: θ → θ − (η/m) Σₓ ∂Cₓ/∂θ."""
+        self._backprop(x, y, eta / len(x), True)  # gradients already times η/m
         for layer in self.layers:
             for name, param in layer.params.items():
-                grad = layer.grads[name]
-                grad *= eta  # in place: grads are scratch until the next backprop
-                param -= grad
+                param -= layer.grads[name]
 
-    def _train_step(self, x: Array, y: Array, eta: float) -> None:
-        self._backprop(x, y)
-        self._apply_gradients(eta)
+    def make_step(
+        self, optimizer: Optimizer | None = None, regularizer: Regularizer | None = None,
+        n: int = 1,
+    ) -> Step:
+        """Return ``step(x, y, eta)``: one training step with this optimiser and regulariser.
 
-    # -- the interface used by optimisers and regularisers ----------------------------
-    def _parameters(self) -> list[Array]:
-        """The live parameter arrays: each layer's ``params`` in order, first layer first."""
-        return [p for layer in self.layers for p in layer.params.values()]
-
-    def _regularized(self) -> list[bool]:
-        """Which of :meth:`_parameters` a regulariser acts on: weights ``w``, not biases."""
-        return [name == "w" for layer in self.layers for name in layer.params]
-
-    def _gradients(self, x: Array, y: Array) -> list[Array]:
-        """Mean gradients of a training batch (dropout on), parallel to :meth:`_parameters`.
-
-        The arrays are the layers' scratch ``grads``: valid until the next backprop.
+        Plain SGD keeps the book's fused update w → (1 − ηλ/n)w − (η/m)Σ∇w
+        (n = training-set size); other optimisers get the mean gradient,
+        plus ∂Ω/∂w, and update :meth:`parameters` in place.
         """
-        self._backprop(x, y)
-        return [g for layer in self.layers for g in layer.grads.values()]
+        if optimizer is None or type(optimizer) is SGD:
+            if regularizer is None:
+                return self.train_step
+            return self._decay_step(regularizer, n)
+        return self._optimizer_step(optimizer, regularizer, n)
 
-    def _cost(self, x: Array, y: Array, regularizer: Any, n: int) -> float:
-        """Mean cost on validated ``(x, targets)`` (dropout off), plus Ω(w) with size ``n``."""
-        cost = 0.0
-        for k in range(0, len(x), EVAL_BATCH):
-            xk = x[k : k + EVAL_BATCH]
-            z = self._out._linear(self._hidden(xk, train=False), train=False)
-            cost += self.cost.fn(z, self._out.activation.fn(z), y[k : k + EVAL_BATCH]) * len(xk)
-        cost /= max(len(x), 1)
-        if regularizer is not None:
-            params, flags = self._parameters(), self._regularized()
-            cost += regularizer.penalty([p for p, f in zip(params, flags, strict=True) if f], n)
-        return float(cost)
+    def _decay_step(self, regularizer: Regularizer, n: int) -> Step:
+        pairs = [
+            (p, g, name == "w")
+            for layer in self.layers
+            for (name, p), g in zip(layer.params.items(), layer.grads.values(), strict=True)
+        ]
+
+        def step(x: Array, y: Array, eta: float) -> None:
+            self._backprop(x, y, eta / len(x), True)
+            for p, g, decayed in pairs:
+                if decayed:
+                    regularizer.decay(p, eta, n)
+                p -= g
+
+        return step
+
+    def _optimizer_step(
+        self, optimizer: Optimizer, regularizer: Regularizer | None, n: int
+    ) -> Step:
+        params, flags = self.parameters(), self.regularized()
+        grads = [g for layer in self.layers for g in layer.grads.values()]
+
+        def step(x: Array, y: Array, eta: float) -> None:
+            self._backprop(x, y, 1.0 / len(x), True)
+            if regularizer is not None:
+                for p, g, flag in zip(params, grads, flags, strict=True):
+                    if flag:
+                        regularizer.add_gradient(p, g, n)
+            optimizer.step(params, grads, eta)
+
+        return step
+
+    # -- the book's view of the parameters ------------------------------------------------
+    @property
+    def weights(self) -> ParameterList:
+        """Each parametrised layer's weight array ``w``, live: ``net.weights[i] = w2``,
+        ``net.weights[i][...] = w2`` and ``net.weights = [...]`` all write into the network."""
+        return ParameterList(
+            [layer.params["w"] for layer in self.layers if "w" in layer.params], "weights"
+        )
+
+    @weights.setter
+    def weights(self, values: Any) -> None:
+        self.weights.assign(values)
+
+    @property
+    def biases(self) -> ParameterList:
+        """Each parametrised layer's bias vector ``b``, live like :attr:`weights`."""
+        return ParameterList(
+            [layer.params["b"] for layer in self.layers if "b" in layer.params], "biases"
+        )
+
+    @biases.setter
+    def biases(self, values: Any) -> None:
+        self.biases.assign(values)

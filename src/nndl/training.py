@@ -2,10 +2,12 @@
 
 The loop is the seed's ``SGD``: each epoch shuffles the training data,
 cuts it into mini-batches and takes one gradient step per mini-batch.  It
-knows nothing about layers: it asks the model for a step function
-(``_make_step``, by default ``_train_step(x, y, eta)``), ``_parameters``
-and ``evaluate``, so the fully connected :class:`~nndl.network.Network` and
-later kinds of network share it.
+knows nothing about layers: it uses the model protocol documented in
+:mod:`nndl.sequential` (``make_step``, ``parameters``, ``mean_cost``, ``penalty``,
+``count_correct``, ``n_inputs``, ``n_outputs``, ``dtype``, ``rng``,
+``input_shape``), so every nndl model shares it.  The steps are small
+functions: :func:`prepare` (validate everything once), :func:`run_epoch`,
+:func:`measure`, and the stopping rules in :func:`sgd`.
 
 Around the loop come the book's chapter-3 options: a regulariser, an
 optimiser, monitoring of cost and accuracy on the training and validation
@@ -24,7 +26,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -32,23 +35,107 @@ from nndl import _validate
 from nndl.data.expand import N_VERSIONS, expanded_batch, image_shape_of
 from nndl.errors import TrainingDiverged
 from nndl.history import History
-from nndl.optimizers import get_optimizer
-from nndl.regularizers import get_regularizer
+from nndl.optimizers import Optimizer, get_optimizer
+from nndl.regularizers import Regularizer, get_regularizer
 from nndl.schedule import EarlyStopping, HalvingSchedule
-
-if TYPE_CHECKING:
-    from nndl.model import Model
 
 #: ``on_batch(done, total)`` after each mini-batch; ``on_epoch(record)`` after each epoch.
 BatchCallback = Callable[[int, int], None]
 EpochCallback = Callable[[dict[str, Any]], None]
+Step = Callable[[np.ndarray, np.ndarray, float], None]
 
 #: Rows per forward pass when measuring cost/accuracy on a whole data set.
 CHUNK = 10_000
 
+MONITORS = (
+    "monitor_training_cost",
+    "monitor_training_accuracy",
+    "monitor_evaluation_cost",
+    "monitor_evaluation_accuracy",
+)
 
-def sgd(
-    model: Model,
+
+class Trainable(Protocol):
+    """What :func:`sgd` needs of a model (the protocol of :mod:`nndl.sequential`)."""
+
+    n_inputs: int
+    n_outputs: int
+    dtype: np.dtype
+    rng: np.random.Generator
+    input_shape: tuple[int, ...]
+
+    def make_step(self, optimizer: Optimizer | None, regularizer: Regularizer | None,
+                  n: int) -> Step: ...
+    def parameters(self) -> list[np.ndarray]: ...
+    def mean_cost(self, x: np.ndarray, y: np.ndarray, regularizer: Regularizer | None = None,
+                  n: int = 1) -> float: ...
+    def count_correct(self, x: np.ndarray, labels: np.ndarray) -> int: ...
+    def penalty(self, regularizer: Regularizer, n: int) -> float: ...
+
+
+@dataclass
+class Run:
+    """Everything :func:`sgd` validated, ready for the loop."""
+
+    x: np.ndarray
+    y: np.ndarray
+    epochs: int
+    mini_batch_size: int
+    eta: float
+    test: tuple[np.ndarray, np.ndarray] | None
+    val: tuple[np.ndarray, np.ndarray] | None
+    reg: Regularizer | None
+    opt: Optimizer
+    monitors: dict[str, bool]
+    image_shape: tuple[int, ...] | None
+    schedule: HalvingSchedule | None
+    stopper: EarlyStopping | None
+    verbose: bool
+    on_batch: BatchCallback | None
+    on_epoch: EpochCallback | None
+
+    @property
+    def n_epoch(self) -> int:
+        """Examples visited per epoch: 5·n with the expanded data (the regulariser's n)."""
+        return len(self.x) * (N_VERSIONS if self.image_shape is not None else 1)
+
+
+def sgd(model: Trainable, run: Run) -> History:
+    """Train ``model`` by mini-batch SGD as :func:`prepare` set ``run`` up; return the History.
+
+    See :meth:`nndl.model.Model.SGD` for the parameters.
+    """
+    step = model.make_step(run.opt, run.reg, run.n_epoch)
+    params = model.parameters()
+    history = History()
+    history.stop_reason = "epochs"
+    best: list[np.ndarray] | None = None
+    for j in range(run.epochs):
+        good = [p.copy() for p in params]
+        record = run_epoch(model, run, step, j)
+        problem = _divergence(params, record)
+        if problem is not None:
+            _diverged(model, params, good, history, j, run.eta, problem)
+        report(model, run, record)
+        if run.stopper is not None and run.stopper.update(record["validation_accuracy"]):
+            best = [p.copy() for p in params]
+        _update_eta(run, record)
+        if run.on_epoch is not None:
+            run.on_epoch(record)  # may add its own measurements to the record
+        history.append(record)
+        if run.stopper is not None and run.stopper.stop:
+            history.stop_reason = "early_stopping"
+            break
+        if run.schedule is not None and run.schedule.stop:
+            history.stop_reason = "schedule"
+            break
+    if run.stopper is not None and best is not None:
+        _restore_best(params, best, run, history)
+    return history
+
+
+def prepare(
+    model: Trainable,
     training_data: tuple[Any, Any],
     epochs: int,
     mini_batch_size: int,
@@ -69,146 +156,148 @@ def sgd(
     on_batch: BatchCallback | None = None,
     on_epoch: EpochCallback | None = None,
     expand: bool = False,
-) -> History:
-    """Train ``model`` by mini-batch SGD; return the :class:`History`.
-
-    See :meth:`nndl.model.Model.SGD` for the parameters.
-    """
-    epochs = _validate.positive_int(epochs, "epochs", minimum=0)
-    mini_batch_size = _validate.positive_int(mini_batch_size, "mini_batch_size")
-    eta = _validate.positive_float(eta, "eta")
-    x_raw, y_raw = _validate.dataset(training_data, "training_data")
-    x, _ = _validate.inputs(x_raw, model.n_inputs, model.dtype, "training_data x")
-    n = len(x)
-    if n == 0:
-        raise ValueError("training_data is empty: x has 0 rows")
-    y = _validate.targets(y_raw, n, model.n_outputs, model.dtype, "training_data y")
-    test = _labelled(model, test_data, "test_data")
+) -> Run:
+    """Validate every argument once; return the :class:`Run` the loop works from."""
+    x, y = _training_arrays(model, training_data)
     val = _labelled(model, validation_data, "validation_data")
-    reg = get_regularizer(regularizer, _validate.positive_float(lmbda, "lmbda", allow_zero=True))
-    opt = get_optimizer(optimizer)
-    flags = {
-        "monitor_training_cost": monitor_training_cost,
-        "monitor_training_accuracy": monitor_training_accuracy,
-        "monitor_evaluation_cost": monitor_evaluation_cost,
-        "monitor_evaluation_accuracy": (
-            val is not None if monitor_evaluation_accuracy is None else monitor_evaluation_accuracy
-        ),
-    }
-    for name, value in flags.items():
+    monitors = dict(zip(MONITORS, (
+        monitor_training_cost, monitor_training_accuracy, monitor_evaluation_cost,
+        val is not None if monitor_evaluation_accuracy is None else monitor_evaluation_accuracy,
+    ), strict=True))
+    for name, value in [*monitors.items(), ("expand", expand), ("verbose", verbose)]:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be True or False, got {value!r}")
-    if not isinstance(expand, bool):
-        raise ValueError(f"expand must be True or False, got {expand!r}")
-    image_shape = (
-        image_shape_of(model.n_inputs, getattr(model, "input_shape", None)) if expand else None
+    eta = _validate.positive_float(eta, "eta")
+    run = Run(
+        x=x, y=y,
+        epochs=_validate.positive_int(epochs, "epochs", minimum=0),
+        mini_batch_size=_validate.positive_int(mini_batch_size, "mini_batch_size"),
+        eta=eta,
+        test=_labelled(model, test_data, "test_data"),
+        val=val,
+        reg=get_regularizer(
+            regularizer, _validate.positive_float(lmbda, "lmbda", allow_zero=True)
+        ),
+        opt=get_optimizer(optimizer),
+        monitors=monitors,
+        image_shape=image_shape_of(model.n_inputs, model.input_shape) if expand else None,
+        schedule=_schedule(schedule, eta),
+        stopper=None if early_stopping is None else EarlyStopping(early_stopping),
+        verbose=verbose, on_batch=on_batch, on_epoch=on_epoch,
     )
-    sched = _schedule(schedule, eta)
-    stopper = None if early_stopping is None else EarlyStopping(early_stopping)
     for name, used in (
-        ("monitor_evaluation_cost", flags["monitor_evaluation_cost"]),
-        ("monitor_evaluation_accuracy", flags["monitor_evaluation_accuracy"]),
-        ("schedule", sched is not None),
-        ("early_stopping", stopper is not None),
+        ("monitor_evaluation_cost", monitors["monitor_evaluation_cost"]),
+        ("monitor_evaluation_accuracy", monitors["monitor_evaluation_accuracy"]),
+        ("schedule", run.schedule is not None),
+        ("early_stopping", run.stopper is not None),
     ):
         if used and val is None:
             raise ValueError(f"{name} needs validation_data (the data it watches), got None")
-    train_labels = np.argmax(y, axis=1) if flags["monitor_training_accuracy"] else None
-
-    # With expand, an epoch visits 5·n virtual examples, and the regulariser's
-    # n is that enlarged training-set size (as with the book's stored copies).
-    n_epoch = n * N_VERSIONS if expand else n
-    step = model._make_step(opt, reg, n_epoch)
-    params = _parameters_or_none(model)
-    history = History()
-    history.stop_reason = "epochs"
-    best: list[np.ndarray] | None = None
-    batches = range(0, n_epoch, mini_batch_size)
-    for j in range(epochs):
-        good = None if params is None else [p.copy() for p in params]
-        start = time.perf_counter()
-        # Shuffle indices, not the data: gathering one mini-batch of rows is
-        # far cheaper than permuting a 50,000 x 784 array every epoch.
-        order = model.rng.permutation(n_epoch)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for done, k in enumerate(batches, start=1):
-                idx = order[k : k + mini_batch_size]
-                if image_shape is None:
-                    step(x[idx], y[idx], eta)
-                else:
-                    step(*expanded_batch(x, y, idx, image_shape), eta)
-                if on_batch is not None:
-                    on_batch(done, len(batches))
-            record: dict[str, Any] = {
-                "epoch": j, "seconds": time.perf_counter() - start, "eta": eta
-            }
-            if flags["monitor_training_cost"]:
-                record["training_cost"] = _mean_cost(model, x, y, reg, n_epoch)
-            if train_labels is not None:
-                _accuracy(model, x, train_labels, "training", record)
-            if flags["monitor_evaluation_cost"]:
-                vx, vlabels = val  # type: ignore[misc]
-                vy = np.eye(model.n_outputs, dtype=model.dtype)[vlabels]
-                record["validation_cost"] = _mean_cost(model, vx, vy, reg, n_epoch)
-            if val is not None and (flags["monitor_evaluation_accuracy"] or sched or stopper):
-                _accuracy(model, *val, "validation", record)
-        problem = _divergence(params, record)
-        if problem is not None:
-            if good is not None:
-                for p, g in zip(params, good, strict=True):  # type: ignore[arg-type]
-                    p[...] = g
-            history.stop_reason = "diverged"
-            history.message = (
-                f"training diverged at epoch {j} ({problem}): try a smaller eta (now {eta:g}); "
-                + ("the weights are those before that epoch" if good is not None else "")
-            )
-            model.history_ = history
-            raise TrainingDiverged(history.message, history)
-        if test is not None:
-            correct = model._count_correct(*test)
-            total = len(test[0])
-            record.update(test_correct=correct, test_total=total, test_accuracy=correct / total)
-            if verbose:
-                print(f"Epoch {j}: {correct} / {total}")
-        elif verbose:
-            print(f"Epoch {j} complete")
-        if verbose:
-            _print_monitors(record)
-        if stopper is not None and stopper.update(record["validation_accuracy"]):
-            best = [p.copy() for p in params] if params is not None else None
-        if sched is not None:
-            new_eta = sched.update(record["validation_accuracy"])
-            if verbose and new_eta != eta:
-                print(f"  no improvement in {sched.patience} epochs: eta {eta:g} -> {new_eta:g}")
-            eta = new_eta
-        if on_epoch is not None:
-            on_epoch(record)  # may add its own measurements to the record
-        history.append(record)
-        if stopper is not None and stopper.stop:
-            history.stop_reason = "early_stopping"
-            break
-        if sched is not None and sched.stop:
-            history.stop_reason = "schedule"
-            break
-    if stopper is not None and best is not None:
-        for p, b in zip(params, best, strict=True):  # type: ignore[arg-type]
-            p[...] = b
-        history.best_epoch = stopper.best_epoch
-        history.message = (
-            f"stopped after {len(history)} epochs ({history.stop_reason}); restored the "
-            f"weights of epoch {stopper.best_epoch} (validation accuracy {stopper.best:.4f})"
-        )
-        if verbose:
-            print(history.message)
-    return history
+    return run
 
 
-def correct_count(predicted: np.ndarray, labels: np.ndarray) -> int:
-    """Number of positions where ``predicted`` equals ``labels``."""
-    return int(np.count_nonzero(predicted == labels))
+def run_epoch(model: Trainable, run: Run, step: Step, j: int) -> dict[str, Any]:
+    """One pass over the (shuffled) training data, then the epoch's measurements."""
+    start = time.perf_counter()
+    n_epoch, size = run.n_epoch, run.mini_batch_size
+    batches = range(0, n_epoch, size)
+    # Shuffle indices, not the data: gathering one mini-batch of rows is
+    # far cheaper than permuting a 50,000 x 784 array every epoch.
+    order = model.rng.permutation(n_epoch)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for done, k in enumerate(batches, start=1):
+            idx = order[k : k + size]
+            if run.image_shape is None:
+                step(run.x[idx], run.y[idx], run.eta)
+            else:
+                step(*expanded_batch(run.x, run.y, idx, run.image_shape), run.eta)
+            if run.on_batch is not None:
+                run.on_batch(done, len(batches))
+        record: dict[str, Any] = {"epoch": j, "seconds": time.perf_counter() - start,
+                                  "eta": run.eta}
+        measure(model, run, record)
+    return record
 
 
-def _labelled(model: Model, data: Any, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+def measure(model: Trainable, run: Run, record: dict[str, Any]) -> None:
+    """Add the monitored costs and accuracies (training, validation) to ``record``."""
+    if run.monitors["monitor_training_cost"]:
+        record["training_cost"] = _mean_cost(model, run.x, run.y, run.reg, run.n_epoch)
+    if run.monitors["monitor_training_accuracy"]:
+        _accuracy(model, run.x, np.argmax(run.y, axis=1), "training", record)
+    if run.val is None:
+        return
+    vx, vlabels = run.val
+    if run.monitors["monitor_evaluation_cost"]:
+        vy = np.eye(model.n_outputs, dtype=model.dtype)[vlabels]
+        record["validation_cost"] = _mean_cost(model, vx, vy, run.reg, run.n_epoch)
+    if run.monitors["monitor_evaluation_accuracy"] or run.schedule or run.stopper:
+        _accuracy(model, vx, vlabels, "validation", record)
+
+
+def report(model: Trainable, run: Run, record: dict[str, Any]) -> None:
+    """Measure the test data (the seed's ``Epoch k: c / n`` line) and print the monitors."""
+    j = record["epoch"]
+    if run.test is not None:
+        correct = model.count_correct(*run.test)
+        total = len(run.test[0])
+        record.update(test_correct=correct, test_total=total, test_accuracy=correct / total)
+        if run.verbose:
+            print(f"Epoch {j}: {correct} / {total}")
+    elif run.verbose:
+        print(f"Epoch {j} complete")
+    if run.verbose:
+        _print_monitors(record)
+
+
+def _training_arrays(model: Trainable, data: Any) -> tuple[np.ndarray, np.ndarray]:
+    x_raw, y_raw = _validate.dataset(data, "training_data")
+    x, _ = _validate.inputs(x_raw, model.n_inputs, model.dtype, "training_data x")
+    if len(x) == 0:
+        raise ValueError("training_data is empty: x has 0 rows")
+    return x, _validate.targets(y_raw, len(x), model.n_outputs, model.dtype, "training_data y")
+
+
+def _update_eta(run: Run, record: dict[str, Any]) -> None:
+    if run.schedule is None:
+        return
+    new_eta = run.schedule.update(record["validation_accuracy"])
+    if run.verbose and new_eta != run.eta:
+        print(f"  no improvement in {run.schedule.patience} epochs: "
+              f"eta {run.eta:g} -> {new_eta:g}")
+    run.eta = new_eta
+
+
+def _diverged(model: Any, params: list[np.ndarray], good: list[np.ndarray],
+              history: History, j: int, eta: float, problem: str) -> None:
+    """Put the last good weights back and raise :class:`TrainingDiverged`."""
+    for p, g in zip(params, good, strict=True):
+        p[...] = g
+    history.stop_reason = "diverged"
+    history.message = (
+        f"training diverged at epoch {j} ({problem}): try a smaller eta (now {eta:g}); "
+        "the weights are those before that epoch"
+    )
+    model.history_ = history
+    raise TrainingDiverged(history.message, history)
+
+
+def _restore_best(params: list[np.ndarray], best: list[np.ndarray], run: Run,
+                  history: History) -> None:
+    stopper = run.stopper
+    assert stopper is not None
+    for p, b in zip(params, best, strict=True):
+        p[...] = b
+    history.best_epoch = stopper.best_epoch
+    history.message = (
+        f"stopped after {len(history)} epochs ({history.stop_reason}); restored the "
+        f"weights of epoch {stopper.best_epoch} (validation accuracy {stopper.best:.4f})"
+    )
+    if run.verbose:
+        print(history.message)
+
+
+def _labelled(model: Trainable, data: Any, name: str) -> tuple[np.ndarray, np.ndarray] | None:
     if data is None:
         return None
     x_raw, y_raw = _validate.dataset(data, name)
@@ -231,39 +320,29 @@ def _schedule(spec: Any, eta: float) -> HalvingSchedule | None:
     return HalvingSchedule(eta, patience=spec)
 
 
-def _parameters_or_none(model: Model) -> list[np.ndarray] | None:
-    try:
-        return model._parameters()
-    except NotImplementedError:
-        return None
-
-
-def _mean_cost(model: Model, x: np.ndarray, y: np.ndarray, reg: Any, n: int) -> float:
+def _mean_cost(model: Trainable, x: np.ndarray, y: np.ndarray, reg: Any, n: int) -> float:
     """Mean cost over a whole data set, in chunks, plus the penalty (with n = training size)."""
     total = sum(
-        model._cost(x[k : k + CHUNK], y[k : k + CHUNK], None, n) * len(x[k : k + CHUNK])
+        model.mean_cost(x[k : k + CHUNK], y[k : k + CHUNK]) * len(x[k : k + CHUNK])
         for k in range(0, len(x), CHUNK)
     )
-    cost = total / len(x)
-    if reg is not None:
-        params, flags = model._parameters(), model._regularized()
-        cost += reg.penalty([p for p, f in zip(params, flags, strict=True) if f], n)
-    return float(cost)
+    return float(total / len(x) + (model.penalty(reg, n) if reg is not None else 0.0))
 
 
-def _accuracy(model: Model, x: np.ndarray, labels: np.ndarray, key: str, record: dict) -> None:
-    correct = model._count_correct(x, labels)
+def _accuracy(model: Trainable, x: np.ndarray, labels: np.ndarray, key: str,
+              record: dict) -> None:
+    correct = model.count_correct(x, labels)
     record.update(
         {f"{key}_correct": correct, f"{key}_total": len(x), f"{key}_accuracy": correct / len(x)}
     )
 
 
-def _divergence(params: list[np.ndarray] | None, record: dict[str, Any]) -> str | None:
+def _divergence(params: list[np.ndarray], record: dict[str, Any]) -> str | None:
     """Describe what went non-finite this epoch, or None if all is well."""
     for key in ("training_cost", "validation_cost"):
         if key in record and not math.isfinite(record[key]):
             return f"{key.replace('_', ' ')} is {record[key]}"
-    if params is not None and not all(np.isfinite(p).all() for p in params):
+    if not all(np.isfinite(p).all() for p in params):
         return "the weights are not finite"
     return None
 

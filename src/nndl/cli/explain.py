@@ -140,13 +140,11 @@ def format_text(ex: Any, network_line: str, example_line: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nndl.explain import explain
+    from nndl.explain import explain, is_fully_connected
 
     net, network_line = _network(args)
     x, y, example_line = _example(args, net)
-    from nndl.sequential import Sequential
-
-    if isinstance(net, Sequential):  # a layered (convolutional) network
+    if not is_fully_connected(net):  # a layered (convolutional) network
         from nndl.explain_layers import explain_layers, format_layers
 
         doc = explain_layers(net, x, y)

@@ -1,12 +1,17 @@
-"""The :class:`Layer` protocol that :class:`~nndl.sequential.Sequential` stacks.
+"""The :class:`Layer` protocol: the building block of every nndl network.
 
 A layer works on batch-first arrays: ``x`` of shape ``(m, *input_shape)``
-for a mini-batch of m examples.  Its life has three steps:
+for a mini-batch of m examples.  Its life has these steps:
 
-``build(input_shape, rng, dtype)``
+``plan(input_shape)``
     Told the shape of one example (no batch dimension), the layer checks that
-    it can take it, creates its parameters and returns the shape of one
-    output example.  A shape it cannot take raises ``ValueError``.
+    it can take it and works out the shapes of its parameters
+    (``param_shapes``) and of one output example, allocating nothing (so a
+    network can estimate its memory before it allocates).  A shape it cannot
+    take raises ``ValueError``.
+``allocate(dtype, rng)``, ``init_params(rng)``
+    Create the parameters (and their gradient buffers), then draw their
+    initial values (:mod:`nndl.init`).  ``build`` does all three.
 ``forward(x, train)``
     Returns the output batch.  With ``train=True`` it also keeps what
     ``backward`` will need (and dropout is active); with ``train=False`` it
@@ -17,17 +22,16 @@ for a mini-batch of m examples.  Its life has three steps:
 
 **Which C.**  A layer does not average anything itself: every quantity in
 ``backward`` is linear in ``grad_out``, so the gradients it stores are those
-of whatever cost ``grad_out`` belongs to.  :class:`~nndl.sequential.Sequential`
-passes down the gradient of the *mean* cost over the mini-batch (it scales
-the output error δᴸ by 1/m, as ``Network.backprop`` does), so each
-``grads[name]`` is the mean over the batch of the per-example gradients —
-exactly what the update w → w − η·grad needs.
+of whatever cost ``grad_out`` belongs to.  The network
+(:class:`~nndl.sequential.Sequential`) scales the output error δᴸ once —
+by 1/m for the mean gradient, by η/m for the book's update step — and
+every ``grads[name]`` carries that scale.
 
 Layers whose output is σ(z) for a pre-activation z (:class:`ActivatedLayer`:
 dense and convolutional) split ``backward`` into the activation's part,
-δ = ∂C/∂z = ∂C/∂a ⊙ σ'(z) (the book's BP1/BP2), and :meth:`backward_delta`,
+δ = ∂C/∂z = ∂C/∂a ⊙ σ'(z) (the book's BP2), and :meth:`backward_delta`,
 which takes δ.  The network's output layer is entered at δ directly, with
-δᴸ from the cost's ``delta`` (a − y for softmax with log-likelihood).
+δᴸ from the cost's ``delta`` (BP1, :mod:`nndl.costs`).
 """
 
 from __future__ import annotations
@@ -39,17 +43,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nndl.activations import Activation, LeakyReLU, get_activation
+from nndl.init import check_scheme, draw, resolve
 
 Array = NDArray[np.floating]
 Shape = tuple[int, ...]
-
-#: Weight initialisations: name → standard deviation as a function of fan-in.
-INITS: dict[str, Any] = {
-    "he": lambda fan_in: math.sqrt(2.0 / fan_in),  # for ReLU (He et al. 2015)
-    "lecun": lambda fan_in: math.sqrt(1.0 / fan_in),  # the book's chapter 3: N(0, 1/n_in)
-    "normal": lambda fan_in: 1.0,  # the seed's N(0, 1)
-}
-
 
 def format_shape(shape: Shape | None) -> str:
     """Return ``(1,28,28)`` for a shape (compact, for descriptions and messages)."""
@@ -89,34 +86,6 @@ def image_input(
     return c, h, w
 
 
-def check_init(init: str) -> str:
-    """Validate a weight-initialisation name (``"auto"`` or a key of :data:`INITS`)."""
-    if init != "auto" and init not in INITS:
-        raise ValueError(f"unknown init {init!r}; expected 'auto' or one of {sorted(INITS)}")
-    return init
-
-
-def init_weights(
-    rng: np.random.Generator,
-    shape: Shape,
-    fan_in: int,
-    init: str,
-    activation: Activation,
-    dtype: np.dtype,
-) -> Array:
-    """Draw weights from N(0, s²), s from ``init`` and the fan-in.
-
-    ``"auto"`` picks ``"he"`` (s = √(2/n_in)) for ReLU-like activations and
-    ``"lecun"`` (s = √(1/n_in), the book's improved initialisation) otherwise.
-    """
-    if init == "auto":
-        init = "he" if activation.name in ("relu", "leaky_relu") else "lecun"
-    scale = INITS[init](fan_in)
-    w = rng.standard_normal(shape)
-    w *= scale
-    return w.astype(dtype, copy=False)
-
-
 def activation_config(activation: Activation) -> str | dict[str, Any]:
     """JSON-able form of an activation: its name (LeakyReLU with a custom α: a dict)."""
     if isinstance(activation, LeakyReLU) and activation.alpha != LeakyReLU().alpha:
@@ -142,7 +111,9 @@ class Layer:
         The trainable arrays and, after :meth:`backward`, ∂C/∂ of each (same keys
         and shapes).  Assigning into ``params`` changes the layer.
     input_shape, output_shape : tuple of int or None
-        Shapes of one example, set by :meth:`build`.
+        Shapes of one example, set by :meth:`plan` (or :meth:`build`).
+    rng : numpy.random.Generator or None
+        The generator given to :meth:`build` (initial weights, dropout masks).
     needs_input_grad : bool
         When False, :meth:`backward` skips ∂C/∂x and returns None (the network
         sets it on its first layer, whose input is the data).
@@ -162,6 +133,9 @@ class Layer:
     kind: ClassVar[str] = ""
     #: Layer classes by ``kind``, filled in by subclassing.
     registry: ClassVar[dict[str, type[Layer]]] = {}
+    #: True for layers that are the identity when evaluating (dropout): a pass
+    #: without dropout skips them.
+    train_only: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -171,15 +145,20 @@ class Layer:
     def __init__(self) -> None:
         self.params: dict[str, Array] = {}
         self.grads: dict[str, Array] = {}
+        self.param_shapes: dict[str, Shape] = {}
         self.input_shape: Shape | None = None
         self.output_shape: Shape | None = None
         self.dtype: np.dtype = np.dtype(np.float64)
+        self.rng: np.random.Generator | None = None
         self.needs_input_grad = True
 
     # -- to be provided by subclasses ------------------------------------
-    def _build(self, input_shape: Shape, rng: np.random.Generator) -> Shape:
-        """Create the parameters for ``input_shape``; return the output shape."""
+    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
+        """Return ``(parameter shapes, output shape)`` for ``input_shape``, or raise."""
         raise NotImplementedError
+
+    def init_params(self, rng: np.random.Generator) -> None:
+        """Draw the initial values of :attr:`params` from ``rng`` (layers without any: no-op)."""
 
     def forward(self, x: Array, train: bool) -> Array:
         """Return the output for a batch ``x`` of shape ``(m, *input_shape)``."""
@@ -198,8 +177,27 @@ class Layer:
         return {}
 
     # -- shared behaviour ---------------------------------------------------
+    def plan(self, input_shape: Shape) -> Shape:
+        """Check that the layer takes ``input_shape`` and work out its shapes; allocate nothing.
+
+        Returns the shape of one output example; raises ``ValueError`` if the
+        layer cannot take inputs of this shape.
+        """
+        input_shape = tuple(int(n) for n in input_shape)
+        param_shapes, output_shape = self._shapes(input_shape)
+        self.param_shapes = {k: tuple(v) for k, v in param_shapes.items()}
+        self.input_shape, self.output_shape = input_shape, tuple(output_shape)
+        return self.output_shape
+
+    def allocate(self, dtype: Any, rng: np.random.Generator) -> None:
+        """Create zeroed :attr:`params` and :attr:`grads` of the planned shapes; keep ``rng``."""
+        self.dtype = np.dtype(dtype)
+        self.rng = rng
+        self.params = {k: np.zeros(s, dtype=self.dtype) for k, s in self.param_shapes.items()}
+        self.grads = {k: np.zeros(s, dtype=self.dtype) for k, s in self.param_shapes.items()}
+
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: Any) -> Shape:
-        """Create the parameters for inputs of shape ``input_shape`` (one example).
+        """Plan, allocate and initialise the layer for inputs of shape ``input_shape``.
 
         Parameters
         ----------
@@ -220,22 +218,20 @@ class Layer:
         ValueError
             If the layer cannot take inputs of this shape.
         """
-        input_shape = tuple(int(n) for n in input_shape)
-        self.dtype = np.dtype(dtype)
-        output_shape = self._build(input_shape, rng)
-        self.input_shape, self.output_shape = input_shape, tuple(output_shape)
-        self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
-        return self.output_shape
+        output_shape = self.plan(input_shape)
+        self.allocate(dtype, rng)
+        self.init_params(rng)
+        return output_shape
 
     @property
     def built(self) -> bool:
-        """Whether :meth:`build` has run."""
+        """Whether :meth:`plan` has run."""
         return self.output_shape is not None
 
     @property
     def n_params(self) -> int:
         """Number of trainable numbers."""
-        return sum(p.size for p in self.params.values())
+        return sum(math.prod(s) for s in self.param_shapes.values())
 
     def describe(self) -> str:
         """Return e.g. ``conv 20×5×5 relu (1,28,28)→(20,24,24)`` (shapes once built)."""
@@ -259,37 +255,60 @@ class Layer:
 class ActivatedLayer(Layer):
     """A layer computing a = σ(z) from a linear pre-activation z (dense, convolution).
 
-    Subclasses provide :meth:`_linear` (z from x) and :meth:`backward_delta`
-    (the gradients from δ = ∂C/∂z).
+    Subclasses provide :meth:`_linear` (z from x), :meth:`_fans` and
+    :meth:`backward_delta` (the gradients from δ = ∂C/∂z).  A training
+    ``forward`` keeps ``z`` and ``a``; ``backward_delta`` keeps ``delta``: the
+    values of the last training pass, read by :mod:`nndl.explain` and the
+    gradient monitors.
+
+    Parameters
+    ----------
+    activation : str or Activation
+    init : str
+        A scheme of :mod:`nndl.init`, or ``"auto"``.
     """
 
     activation: Activation
 
-    def __init__(self) -> None:
+    def __init__(self, activation: Any, init: str) -> None:
         super().__init__()
-        self._z: Array | None = None
-        self._a: Array | None = None
+        self.activation = activation_from_config(activation)
+        self.init = check_scheme(init, allow_auto=True)
+        self.z: Array | None = None
+        self.a: Array | None = None
+        self.delta: Array | None = None
 
     def _linear(self, x: Array, train: bool) -> Array:
         """Return the pre-activation z; with ``train`` keep what :meth:`backward_delta` needs."""
+        raise NotImplementedError
+
+    def _fans(self) -> tuple[int, int]:
+        """``(fan_in, fan_out)`` of one neuron, for the initial weights' scale."""
         raise NotImplementedError
 
     def backward_delta(self, delta: Array) -> Array | None:
         """Fill :attr:`grads` from δ = ∂C/∂z; return ∂C/∂x (or None)."""
         raise NotImplementedError
 
+    def init_params(self, rng: np.random.Generator) -> None:
+        """Weights and biases drawn by the layer's ``init`` scheme (see :mod:`nndl.init`)."""
+        scheme = resolve(self.init, self.activation.name)
+        w, b = draw(scheme, rng, self.param_shapes["w"], *self._fans(), self.dtype)
+        self.params["w"][...] = w
+        self.params["b"][...] = b
+
     def forward(self, x: Array, train: bool) -> Array:
-        z = self._linear(x, train)
+        z = self._linear(x, train)  # zˡ = wˡaˡ⁻¹ + bˡ
         a = self.activation.fn(z)  # aˡ = σ(zˡ)
         if train:
-            self._z, self._a = z, a
+            self.z, self.a = z, a
         return a
 
     def backward(self, grad_out: Array) -> Array | None:
-        if self._z is None or self._a is None:
+        if self.z is None or self.a is None:
             raise RuntimeError(f"{self.label()}: backward() needs a forward(x, train=True) first")
-        # BP1/BP2: δ = ∂C/∂a ⊙ σ'(z)                                   (m, *output_shape)
-        delta = self.activation.backward(self._z, self._a, grad_out)
+        # BP2's second factor: δˡ = ∂C/∂aˡ ⊙ σ'(zˡ)                    (m, *output_shape)
+        delta = self.activation.backward(self.z, self.a, grad_out)
         return self.backward_delta(delta)
 
 

@@ -34,10 +34,7 @@ from nndl.layers.base import (
     Array,
     Shape,
     activation_config,
-    activation_from_config,
-    check_init,
     image_input,
-    init_weights,
     positive_int,
 )
 
@@ -66,10 +63,10 @@ class Conv2D(ActivatedLayer):
     activation : str or Activation, default "relu"
         Any element-wise activation of :mod:`nndl.activations` (not softmax).
     stride : int, default 1
-    init : {"auto", "he", "lecun", "normal"}, default "auto"
-        Weights ~ N(0, s²): "he" s = √(2/K), "lecun" s = √(1/K), "normal" s = 1,
-        K = C·kh·kw the fan-in; "auto" is "he" for ReLU-like activations and
-        "lecun" otherwise.  Biases start at 0.
+    init : str, default "auto"
+        A scheme of :mod:`nndl.init` with fan-in K = C·kh·kw and fan-out
+        F·kh·kw; "auto" is "he" for ReLU-like activations and "lecun"
+        otherwise (weights N(0, 2/K) or N(0, 1/K), biases 0).
 
     Attributes
     ----------
@@ -98,14 +95,12 @@ class Conv2D(ActivatedLayer):
         stride: int = 1,
         init: str = "auto",
     ) -> None:
-        super().__init__()
+        super().__init__(activation, init)
         self.filters = positive_int(filters, "conv filters")
         self.kernel_size = _pair(kernel_size, "conv kernel_size")
         self.stride = positive_int(stride, "conv stride")
-        self.activation = activation_from_config(activation)
         if isinstance(self.activation, Softmax):
             raise ValueError("conv layers need an element-wise activation, not softmax")
-        self.init = check_init(init)
         self._cols: Array | None = None
         self._x_shape: Shape | None = None
 
@@ -123,18 +118,16 @@ class Conv2D(ActivatedLayer):
             "init": self.init,
         }
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator) -> Shape:
+    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
         c, h, w = image_input(input_shape, "conv", self.kernel_size, "input")
         kh, kw = self.kernel_size
-        fan_in = c * kh * kw
-        self.params = {
-            "w": init_weights(
-                rng, (self.filters, c, kh, kw), fan_in, self.init, self.activation, self.dtype
-            ),
-            "b": np.zeros(self.filters, dtype=self.dtype),
-        }
         s = self.stride
-        return (self.filters, (h - kh) // s + 1, (w - kw) // s + 1)
+        params = {"w": (self.filters, c, kh, kw), "b": (self.filters,)}
+        return params, (self.filters, (h - kh) // s + 1, (w - kw) // s + 1)
+
+    def _fans(self) -> tuple[int, int]:
+        _, c, kh, kw = self.param_shapes["w"]
+        return c * kh * kw, self.filters * kh * kw
 
     def _im2col(self, x: Array) -> Array:
         """Return ``cols`` of shape ``(C·kh·kw, Ho·Wo·m)``: one column per output pixel."""
@@ -169,6 +162,7 @@ class Conv2D(ActivatedLayer):
         cols = self._cols
         if cols is None or self._x_shape is None:
             raise RuntimeError("conv: backward() needs a forward(x, train=True) first")
+        self.delta = delta
         f = self.filters
         kh, kw = self.kernel_size
         s = self.stride

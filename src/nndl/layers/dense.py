@@ -1,4 +1,4 @@
-"""Fully connected layer: the ``Network``'s layer, as a building block."""
+"""Fully connected layer: the layer of the book's ``Network``, and of every dense net here."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ from nndl.layers.base import (
     Array,
     Shape,
     activation_config,
-    activation_from_config,
-    check_init,
     format_shape,
-    init_weights,
     positive_int,
 )
 
 
 class Dense(ActivatedLayer):
     """Fully connected layer ``(m, n_in)`` → ``(m, n)``: a = σ(x·wᵀ + b).
+
+    This is where the book's equations BP2–BP4 are computed (BP1 is the
+    cost's, :mod:`nndl.costs`); see :meth:`backward`.
 
     Parameters
     ----------
@@ -30,13 +30,14 @@ class Dense(ActivatedLayer):
     activation : str or Activation, default "sigmoid"
         Any activation of :mod:`nndl.activations`, "softmax" included
         (a softmax output layer, the book's network3 ``SoftmaxLayer``).
-    init : {"auto", "he", "lecun", "normal"}, default "auto"
-        As for :class:`~nndl.layers.Conv2D`, with fan-in n_in.  Biases start at 0.
+    init : str, default "auto"
+        A scheme of :mod:`nndl.init` with fan-in n_in and fan-out n, or
+        ``"auto"`` ("he" for ReLU-like activations, else "lecun").
 
     Attributes
     ----------
     params : {"w": (n, n_in), "b": (n,)}
-        Row j of ``w`` holds the weights into neuron j, as in ``Network``.
+        Row j of ``w`` holds the weights *into* neuron j, so z = w·a + b.
 
     Examples
     --------
@@ -53,11 +54,9 @@ class Dense(ActivatedLayer):
     def __init__(
         self, n: int, activation: str | Activation = "sigmoid", *, init: str = "auto"
     ) -> None:
-        super().__init__()
+        super().__init__(activation, init)
         self.n = positive_int(n, "dense size")
-        self.activation = activation_from_config(activation)
-        self.init = check_init(init)
-        self._x: Array | None = None
+        self.x: Array | None = None
 
     def label(self) -> str:
         return f"dense {self.n} {self.activation.name}"
@@ -65,33 +64,46 @@ class Dense(ActivatedLayer):
     def _config(self) -> dict[str, Any]:
         return {"n": self.n, "activation": activation_config(self.activation), "init": self.init}
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator) -> Shape:
+    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
         if len(input_shape) != 1:
             raise ValueError(
                 f"dense needs vector inputs, got {format_shape(input_shape)}; "
                 "put a flatten layer before it"
             )
         (n_in,) = input_shape
-        self.params = {
-            "w": init_weights(rng, (self.n, n_in), n_in, self.init, self.activation, self.dtype),
-            "b": np.zeros(self.n, dtype=self.dtype),
-        }
-        return (self.n,)
+        return {"w": (self.n, n_in), "b": (self.n,)}, (self.n,)
+
+    def _fans(self) -> tuple[int, int]:
+        return self.param_shapes["w"][1], self.n
 
     def _linear(self, x: Array, train: bool) -> Array:
         if train:
-            self._x = x
-        z = x @ self.params["w"].T  # zˡ = wˡaˡ⁻¹ + bˡ                     (m, n)
+            self.x = x  # aˡ⁻¹, for BP4
+        # (2) Forward: zˡ = wˡaˡ⁻¹ + bˡ; rows are examples, so wa is a·wᵀ    (m, n)
+        z = x @ self.params["w"].T
         z += self.params["b"]
         return z
 
+    def backward(self, grad_out: Array) -> Array | None:
+        """From ∂C/∂aˡ ``(m, n)``: δˡ, the gradients, and ∂C/∂aˡ⁻¹ ``(m, n_in)``."""
+        if self.z is None or self.a is None:
+            raise RuntimeError(f"{self.label()}: backward() needs a forward(x, train=True) first")
+        # (4) BP2, second factor: δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ'(zˡ), where grad_out
+        #     is (wˡ⁺¹)ᵀδˡ⁺¹ as the layer above returned it               (m, n)
+        delta = self.activation.backward(self.z, self.a, grad_out)
+        return self.backward_delta(delta)
+
     def backward_delta(self, delta: Array) -> Array | None:
-        """Gradients from δ = ∂C/∂z ``(m, n)``; return ∂C/∂x ``(m, n_in)``."""
-        x = self._x
+        """From δˡ = ∂C/∂zˡ ``(m, n)``: the gradients, and ∂C/∂aˡ⁻¹ ``(m, n_in)``."""
+        x = self.x
         if x is None:
             raise RuntimeError("dense: backward() needs a forward(x, train=True) first")
-        np.sum(delta, axis=0, out=self.grads["b"])  # BP3: ∂C/∂b = Σ_rows δ    (n,)
-        np.matmul(delta.T, x, out=self.grads["w"])  # BP4: ∂C/∂w = δᵀ·aˡ⁻¹     (n, n_in)
+        self.delta = delta
+        # (5) BP3: ∂C/∂bˡⱼ = δˡⱼ, summed over the m rows                   (n,)
+        delta.sum(axis=0, out=self.grads["b"])
+        # (5) BP4: ∂C/∂wˡⱼₖ = aˡ⁻¹ₖ δˡⱼ, summed over the rows: δᵀ·aˡ⁻¹        (n, n_in)
+        np.matmul(delta.T, x, out=self.grads["w"])
         if not self.needs_input_grad:
             return None
-        return delta @ self.params["w"]  # BP2 before ⊙σ': (wᵀδ)ᵀ = δ·w          (m, n_in)
+        # (4) BP2, first factor for the layer below: (wˡ)ᵀδˡ; rows: δ·w      (m, n_in)
+        return delta @ self.params["w"]

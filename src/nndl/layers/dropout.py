@@ -38,6 +38,7 @@ class Dropout(Layer):
     """
 
     kind = "dropout"
+    train_only = True
 
     def __init__(self, p: float) -> None:
         super().__init__()
@@ -45,7 +46,6 @@ class Dropout(Layer):
         if not ok:
             raise ValueError(f"dropout p must be a number in [0, 1), got {p!r}")
         self.p = float(p)
-        self.rng: np.random.Generator | None = None
         self._mask: Array | None = None
 
     def label(self) -> str:
@@ -54,9 +54,8 @@ class Dropout(Layer):
     def _config(self) -> dict[str, Any]:
         return {"p": self.p}
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator) -> Shape:
-        self.rng = rng
-        return input_shape
+    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
+        return {}, input_shape
 
     def forward(self, x: Array, train: bool) -> Array:
         if not train or self.p == 0.0:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from nndl.layers.base import Array, Layer, Shape
 
 
@@ -22,8 +20,8 @@ class Flatten(Layer):
 
     kind = "flatten"
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator) -> Shape:
-        return (math.prod(input_shape),)
+    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
+        return {}, (math.prod(input_shape),)
 
     def forward(self, x: Array, train: bool) -> Array:
         return x.reshape(len(x), -1)

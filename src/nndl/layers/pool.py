@@ -54,10 +54,10 @@ class MaxPool2D(Layer):
     def _config(self) -> dict[str, Any]:
         return {"pool": self.pool}
 
-    def _build(self, input_shape: Shape, rng: np.random.Generator) -> Shape:
+    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
         p = self.pool
         c, h, w = image_input(input_shape, "pool", (p, p), "map")
-        return (c, h // p, w // p)
+        return {}, (c, h // p, w // p)
 
     def _blocks(self, x: Array) -> Array:
         """View ``(m, C, Ho, p, Wo, p)`` of the pooled part of x."""

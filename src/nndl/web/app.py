@@ -83,12 +83,13 @@ def model_summary(model: Any) -> dict[str, Any]:
     """The JSON answer of ``GET /api/model``: sizes and what the metadata says."""
     meta = getattr(model, "metadata", None) or {}
     training = meta.get("training") if isinstance(meta.get("training"), dict) else {}
-    config = model.config() if hasattr(model, "config") else {}
+    config = model.config()
     return {
         "kind": type(model).__name__,
-        "sizes": list(getattr(model, "sizes", [model.n_inputs, model.n_outputs])),
-        # A layered (convolutional) network describes itself layer by layer.
-        "layers": [layer.label() for layer in getattr(model, "layers", [])] or None,
+        # A fully connected network is named by its sizes, as in the book.
+        "sizes": config.get("sizes"),
+        # Every model describes itself layer by layer.
+        "layers": [layer.label() for layer in model.layers],
         "n_inputs": int(model.n_inputs),
         "n_outputs": int(model.n_outputs),
         "cost": config.get("cost"),

@@ -248,9 +248,9 @@
   fetch("api/model")
     .then((r) => r.json())
     .then((m) => {
-      const parts = m.layers
-        ? [`Layers: ${m.layers.join(", ")}`]
-        : [`Network [${m.sizes.join(", ")}]`];
+      const parts = m.sizes
+        ? [`Network [${m.sizes.join(", ")}]`]
+        : [`Layers: ${m.layers.join(", ")}`];
       if (m.activation) parts.push(`${m.activation} neurons`);
       if (typeof m.test_accuracy === "number") {
         parts.push(`test accuracy ${(100 * m.test_accuracy).toFixed(2)}%`);
