@@ -108,6 +108,7 @@ class Model:
         monitor_training_accuracy: bool = False,
         monitor_evaluation_cost: bool = False,
         monitor_evaluation_accuracy: bool | None = None,
+        monitor_gradients: bool = False,
         expand: bool = False,
         verbose: bool = True,
         on_batch: training.BatchCallback | None = None,
@@ -151,6 +152,11 @@ monitor_evaluation_accuracy : bool
             training and validation data each epoch.  Costs include the
             penalty.  Evaluation accuracy defaults to on when
             ``validation_data`` is given.
+        monitor_gradients : bool, default False
+            The book's chapter-5 learning speed: after every epoch, record
+            ``gradient_norms``, ‖δˡ‖ = ‖mean ∂C/∂bˡ‖ over the first 1,000
+            training examples for each layer with parameters (hidden layers
+            first, the output layer last); see :mod:`nndl.learning_speed`.
         expand : bool, default False
             The book's expanded training data: each epoch also visits every
             example moved by one pixel up, down, left and right (5·n
@@ -170,8 +176,9 @@ monitor_evaluation_accuracy : bool
             One record per epoch: ``epoch``, ``seconds``, ``eta``; ``test_*``
             with ``test_data``; ``training_cost``, ``training_accuracy``,
             ``validation_cost``, ``validation_accuracy`` (and ``*_correct``,
-            ``*_total``) when monitored.  ``history.stop_reason`` says why it
-            stopped; ``history.best_epoch`` which weights early stopping kept.
+            ``*_total``) and ``gradient_norms`` when monitored.
+            ``history.stop_reason`` says why it stopped; ``history.best_epoch``
+            which weights early stopping kept.
 
         Raises
         ------
@@ -187,6 +194,7 @@ monitor_evaluation_accuracy : bool
             monitor_training_accuracy=monitor_training_accuracy,
             monitor_evaluation_cost=monitor_evaluation_cost,
             monitor_evaluation_accuracy=monitor_evaluation_accuracy,
+            monitor_gradients=monitor_gradients,
             expand=expand, verbose=verbose, on_batch=on_batch, on_epoch=on_epoch,
         )
         history = training.sgd(self, run)

@@ -42,6 +42,7 @@ SIZES: dict[str, tuple[float, float]] = {
     "confusion": (7.0, 6.0),
     "misclassified": (8.0, 8.0),
     "digits": (6.0, 6.0),
+    "speed": (7.0, 4.5),
 }
 #: ``(width, height)`` in pixels of each kind of figure.
 PIXELS: dict[str, tuple[int, int]] = {
@@ -120,6 +121,59 @@ def curves_figure(history: list[dict[str, Any]]) -> Figure:
     if cost:
         draw(axes[1], cost, "cost C", 1.0)
         axes[1].set_title("Cost per epoch")
+    fig.tight_layout()
+    return fig
+
+
+def speed_series(history: list[dict[str, Any]]) -> tuple[list[int], NDArray[np.floating]]:
+    """``(epochs, norms)`` of the epochs that recorded ``gradient_norms``.
+
+    ``norms[k, l]`` is ‖δˡ‖ of layer l after epoch ``epochs[k]`` (the
+    output layer last); see :mod:`nndl.learning_speed`.
+    """
+    rows = [(r.get("epoch", i), r["gradient_norms"]) for i, r in enumerate(history)
+            if r.get("gradient_norms")]
+    if not rows:
+        return [], np.zeros((0, 0))
+    width = {len(norms) for _, norms in rows}
+    if len(width) != 1:
+        raise ValueError(f"gradient_norms has different lengths across epochs: {sorted(width)}")
+    return [int(e) for e, _ in rows], np.array([n for _, n in rows], dtype=np.float64)
+
+
+def draw_speed(ax: Any, epochs: list[int], norms: NDArray[np.floating],
+               labels: list[str] | None = None, *, title: str | None = None) -> None:
+    """The book's chapter-5 figure on ``ax``: ‖δˡ‖ per epoch, log scale, one line per hidden layer.
+
+    ``norms`` has one column per layer with parameters, the output layer
+    last (not drawn, as in the book); ``labels`` names the columns.
+    """
+    hidden = norms.shape[1] - 1
+    labels = labels or [f"hidden layer {i + 1}" for i in range(hidden)]
+    for layer in range(hidden):
+        ax.plot(epochs, norms[:, layer], label=labels[layer])
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("learning speed ‖δˡ‖ = ‖mean ∂C/∂bˡ‖")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.set_title(title or f"Speed of learning: {hidden} hidden layers")
+    if hidden:
+        ax.legend(loc="best", fontsize=8)
+
+
+def speed_figure(history: list[dict[str, Any]], labels: list[str] | None = None) -> Figure:
+    """The learning speed of each hidden layer per epoch, from a saved ``history``.
+
+    Drawn from the records' ``gradient_norms`` (``nndl train
+    --monitor-gradients``); without them the figure says so.
+    """
+    fig = _figure("speed")
+    epochs, norms = speed_series(history)
+    if not epochs or norms.shape[1] < 2:
+        fig.text(0.5, 0.5, "No learning speed recorded\n(train with --monitor-gradients)",
+                 ha="center", va="center", fontsize=14)
+        return fig
+    draw_speed(fig.subplots(), epochs, norms, labels)
     fig.tight_layout()
     return fig
 
@@ -236,7 +290,8 @@ def plot_model(
     """Write ``curves.png``, ``weights.png``, ``confusion.png`` and ``misclassified.png``.
 
     Returns ``{name: path}``.  ``model.metadata["history"]`` feeds the curves
-    (a model without one gets a figure saying so).
+    (a model without one gets a figure saying so); when it recorded the
+    learning speed per layer (``gradient_norms``), ``speed.png`` draws it too.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -249,4 +304,8 @@ def plot_model(
         "confusion": confusion_figure(y, predicted, model.n_outputs),
         "misclassified": misclassified_figure(x, y, predicted),
     }
+    if speed_series(history)[0]:
+        from nndl.learning_speed import layer_labels
+
+        figures["speed"] = speed_figure(history, layer_labels(model))
     return {name: save_png(fig, out / f"{name}.png") for name, fig in figures.items()}

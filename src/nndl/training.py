@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from nndl import _validate
+from nndl import _validate, learning_speed
 from nndl.data.expand import N_VERSIONS, expanded_batch, image_shape_of
 from nndl.errors import TrainingDiverged
 from nndl.history import History
@@ -93,6 +93,7 @@ class Run:
     verbose: bool
     on_batch: BatchCallback | None
     on_epoch: EpochCallback | None
+    monitor_gradients: bool = False
 
     @property
     def n_epoch(self) -> int:
@@ -156,6 +157,7 @@ def prepare(
     on_batch: BatchCallback | None = None,
     on_epoch: EpochCallback | None = None,
     expand: bool = False,
+    monitor_gradients: bool = False,
 ) -> Run:
     """Validate every argument once; return the :class:`Run` the loop works from."""
     x, y = _training_arrays(model, training_data)
@@ -164,7 +166,8 @@ def prepare(
         monitor_training_cost, monitor_training_accuracy, monitor_evaluation_cost,
         val is not None if monitor_evaluation_accuracy is None else monitor_evaluation_accuracy,
     ), strict=True))
-    for name, value in [*monitors.items(), ("expand", expand), ("verbose", verbose)]:
+    for name, value in [*monitors.items(), ("expand", expand), ("verbose", verbose),
+                        ("monitor_gradients", monitor_gradients)]:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be True or False, got {value!r}")
     eta = _validate.positive_float(eta, "eta")
@@ -184,6 +187,7 @@ def prepare(
         schedule=_schedule(schedule, eta),
         stopper=None if early_stopping is None else EarlyStopping(early_stopping),
         verbose=verbose, on_batch=on_batch, on_epoch=on_epoch,
+        monitor_gradients=monitor_gradients,
     )
     for name, used in (
         ("monitor_evaluation_cost", monitors["monitor_evaluation_cost"]),
@@ -220,7 +224,14 @@ def run_epoch(model: Trainable, run: Run, step: Step, j: int) -> dict[str, Any]:
 
 
 def measure(model: Trainable, run: Run, record: dict[str, Any]) -> None:
-    """Add the monitored costs and accuracies (training, validation) to ``record``."""
+    """Add the monitored costs and accuracies (training, validation) to ``record``.
+
+    With ``monitor_gradients``, ``record["gradient_norms"]`` is the book's
+    ‖δˡ‖ of every layer with parameters, the output layer last (see
+    :mod:`nndl.learning_speed`).
+    """
+    if run.monitor_gradients:
+        record["gradient_norms"] = learning_speed.gradient_norms(model, run.x, run.y)
     if run.monitors["monitor_training_cost"]:
         record["training_cost"] = _mean_cost(model, run.x, run.y, run.reg, run.n_epoch)
     if run.monitors["monitor_training_accuracy"]:
@@ -354,3 +365,6 @@ def _print_monitors(record: dict[str, Any]) -> None:
             print(f"  Cost on {label}: {record[f'{key}_cost']:.6g}")
         if f"{key}_correct" in record:
             print(f"  Accuracy on {label}: {record[f'{key}_correct']} / {record[f'{key}_total']}")
+    if "gradient_norms" in record:
+        print(f"  Learning speed |dC/db| per layer: "
+              f"{learning_speed.format_norms(record['gradient_norms'])}")

@@ -15,7 +15,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Write four PNG figures of a saved model into DIR: curves.png (accuracy and, "
             "when recorded, cost per epoch), weights.png (first-layer weights as 28x28 "
             "tiles), confusion.png (test-set confusion matrix) and misclassified.png "
-            "(misclassified test digits with true and predicted labels)."
+            "(misclassified test digits with true and predicted labels); for a model trained "
+            "with --monitor-gradients also speed.png (each hidden layer's learning speed "
+            "per epoch, log scale, as in the book's chapter 5)."
         ),
     )
     p.add_argument("model", metavar="MODEL", help="model file written by 'nndl train --save'")

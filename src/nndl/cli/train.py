@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from nndl import __version__
+from nndl import __version__, learning_speed
 from nndl.cli import _common, _conv, _presets
 
 COSTS = ["quadratic", "cross_entropy", "log_likelihood"]
@@ -26,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "override the preset's."
         ),
     )
+    add_options(p)
+    p.set_defaults(func=run)
+
+
+def add_options(p: argparse.ArgumentParser) -> None:
+    """The options of ``nndl train`` (``nndl watch`` takes them too)."""
     p.add_argument("--preset", default="seed", choices=sorted(_presets.PRESETS),
                    help="named configuration (default seed; see the README)")
     arch = p.add_argument_group("network")
@@ -76,12 +82,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument("--monitor", action="store_true",
                      help="also measure the training and validation cost and the training "
                      "accuracy every epoch (the book's monitor_* options)")
+    out.add_argument("--monitor-gradients", action="store_true",
+                     help="also measure each layer's learning speed every epoch: the book's "
+                     "|dC/db| averaged over the first 1,000 training images (chapter 5)")
     out.add_argument("--save", metavar="MODEL",
                      help="write the best model (.npz) here; saved atomically")
     out.add_argument("--plot", metavar="PNG",
                      help="write learning curves here (needs matplotlib: nndl[plot])")
     out.add_argument("--quiet", action="store_true", help="print only the summary")
-    p.set_defaults(func=run)
 
 
 def _progress_bar(total: int, epoch: int, enabled: bool):
@@ -114,6 +122,8 @@ def _epoch_line(record: dict[str, Any]) -> str:
             value = record[key]
             shown = f"{100 * value:.2f}%" if key.endswith("accuracy") else f"{value:.4f}"
             line += f"  {key.replace('_', ' ')} {shown}"
+    if "gradient_norms" in record:
+        line += f"  |dC/db| {learning_speed.format_norms(record['gradient_norms'])}"
     return f"{line}  {record['seconds']:.2f} s"
 
 
@@ -140,7 +150,14 @@ def _without_validation(
     return opts
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, hooks: Any = None) -> int:
+    """Train as the options say; return the exit code.
+
+    ``hooks`` (used by ``nndl watch``) is told ``started(net, data, opts)`` once
+    the network is built, ``batch(epoch, done, total)`` after every mini-batch
+    and ``epoch(record)`` after every epoch; raising ``KeyboardInterrupt``
+    there stops training as Ctrl-C does (the best epoch is kept and saved).
+    """
     from nndl.errors import TrainingDiverged
     from nndl.io import save_model
 
@@ -164,6 +181,8 @@ def run(args: argparse.Namespace) -> int:
     if net.n_inputs != x_train.shape[1]:
         raise ValueError(f"the network reads {net.n_inputs} inputs but the images have "
                          f"{x_train.shape[1]} pixels")
+    if hooks is not None:
+        hooks.started(net, data, opts)
     x_test, y_test = data.test
     # The best epoch is chosen on validation data when there is some, so that
     # the test set stays an honest estimate; otherwise on the test set.
@@ -184,6 +203,8 @@ def run(args: argparse.Namespace) -> int:
     show_bar = not args.quiet
 
     def on_batch(done: int, total: int) -> None:
+        if hooks is not None:
+            hooks.batch(len(history_rows), done, total)
         if state["bar"] is None:
             state["bar"] = _progress_bar(total, len(history_rows), show_bar)
         state["bar"].update(1)
@@ -202,6 +223,8 @@ def run(args: argparse.Namespace) -> int:
             state["snapshot"] = net.snapshot()
         if not args.quiet:
             print(_epoch_line(record), flush=True)
+        if hooks is not None:
+            hooks.epoch(record)
 
     optimizer: Any = opts["optimizer"]
     if optimizer == "momentum":
@@ -219,7 +242,8 @@ def run(args: argparse.Namespace) -> int:
             expand=opts["expand"],
             monitor_training_cost=args.monitor, monitor_training_accuracy=args.monitor,
             monitor_evaluation_cost=args.monitor and data.validation is not None,
-            verbose=False, on_batch=on_batch if show_bar else None, on_epoch=on_epoch,
+            monitor_gradients=args.monitor_gradients, verbose=False,
+            on_batch=on_batch if show_bar or hooks is not None else None, on_epoch=on_epoch,
         )
         if history.stop_reason != "epochs":
             stopped = history.stop_reason
