@@ -18,7 +18,7 @@ from nndl import __version__
 #: Sub-command modules, in the order ``nndl --help`` lists them.
 COMMANDS: list[str] = [
     "fetch", "train", "evaluate", "predict", "serve",
-    "explain", "gradcheck", "xor", "plot", "digits",
+    "explain", "gradcheck", "xor", "plot", "digits", "watch",
 ]
 
 
