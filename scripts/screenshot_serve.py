@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import threading
-import time
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,22 +35,16 @@ def main() -> int:
     parser.add_argument("--out", default="docs/serve.png", help="where to save the PNG")
     args = parser.parse_args()
 
-    import uvicorn
     from playwright.sync_api import sync_playwright
 
     from nndl.io import load_model
     from nndl.web.app import create_app
     from nndl.web.default_model import load_or_train_default
+    from nndl.web.threaded import serve_in_thread
 
     model = load_model(args.model) if args.model else load_or_train_default()
-    server = uvicorn.Server(uvicorn.Config(create_app(model), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}/"
-    try:
+    with serve_in_thread(create_app(model)) as base:
+        url = base + "/"
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
             page = browser.new_page(viewport={"width": 1060, "height": 540},
@@ -75,9 +67,6 @@ def main() -> int:
             page.screenshot(path=args.out, full_page=True)
             print(f"{args.out}: the page reads {page.locator('#digit').text_content()}")
             browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(10)
     return 0
 
 

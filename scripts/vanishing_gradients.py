@@ -1,4 +1,4 @@
-"""The book's chapter-5 experiment: how fast each hidden layer learns (docs/vanishing-gradients.md).
+"""The book's chapter-5 experiment: how fast each hidden layer learns (vanishing gradients).
 
 Networks 784-30-30-10, 784-30-30-30-10 and 784-30-30-30-30-10 with
 cross-entropy cost are trained as the book's ``fig/generate_gradient.py``

@@ -303,3 +303,15 @@ def test_watch_refuses_a_busy_port_before_training(capsys):
         assert main(["watch", "--sample", "--port", str(port)]) == 1
     err = capsys.readouterr()
     assert f"cannot listen on 127.0.0.1:{port}" in err.err and "Training" not in err.out
+
+
+def test_a_convolutional_network_is_watched_too():
+    with training_session("--sample", "--layers", "conv:4x5x5,pool:2,dense:20:relu,softmax:10",
+                          "--epochs", "1", "--mini-batch-size", "50", "--eta", "0.01") as session:
+        wait_for(lambda: session.final is not None, 120, "the end of training")
+        state = session.state()
+    assert state["status"] == "finished"
+    weights = state["snapshot"]["weights"]
+    assert (weights["count"], weights["side"]) == (4, 5)  # the kernels
+    assert len(state["history"][0]["gradient_norms"]) == 3 == len(state["info"]["speed_labels"])
+    assert state["info"]["speed_labels"][0].startswith("0: conv 4×5×5")

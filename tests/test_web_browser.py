@@ -15,13 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright for Python is not installed: pip install playwright"
-)
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); browser tests skipped",
-                allow_module_level=True)
+from browser_helpers import launch, require_browser  # noqa: E402
+
+sync_api = require_browser()
 
 from PIL import Image  # noqa: E402
 
@@ -32,8 +28,6 @@ from nndl.preprocess import save_png  # noqa: E402
 from nndl.web.app import create_app  # noqa: E402
 from web_helpers import live_server, train_small_model  # noqa: E402
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 IDLE = "window.nndl && window.nndl.state().sent > 0 && window.nndl.isIdle()"
 
 
@@ -50,10 +44,7 @@ def server(model_path):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield b
-        b.close()
+    yield from launch(sync_api)
 
 
 class Page:

@@ -31,10 +31,10 @@ Examples
 >>> [name for name, _ in session.events_since(Cursor())][:2]
 ['epoch', 'status']
 >>> session.stop("stopped from the page")
->>> session.batch(1, 1, 100)
-Traceback (most recent call last):
-...
-nndl.web.session.StopTraining: stopped from the page
+'stopping'
+
+The next :meth:`~WatchSession.batch` then raises :class:`StopTraining` in
+the training thread.
 """
 
 from __future__ import annotations

@@ -32,8 +32,19 @@
     return ticks;
   }
 
+  // Ticks of a log axis spanning 10^lo .. 10^hi: the decades, and 2 and 5 times
+  // them when fewer than three decades show.
+  function logTicks(lo, hi) {
+    const decades = [];
+    for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) decades.push(e);
+    const steps = hi - lo < 3 ? [1, 2, 5] : [1];
+    const ticks = decades.flatMap((e) => steps.map((m) => m * 10 ** e))
+      .filter((v) => Math.log10(v) >= lo && Math.log10(v) <= hi);
+    return ticks.length > 7 ? ticks.filter((v) => Number.isInteger(Math.log10(v))) : ticks;
+  }
+
   function format(v, log) {
-    if (log) return v.toExponential(0).replace("e+0", "").replace("e-", "e-");
+    if (log) return v >= 0.01 && v < 1000 ? String(+v.toPrecision(1)) : v.toExponential(0);
     return Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(3);
   }
 
@@ -67,9 +78,7 @@
     ctx.fillStyle = "#66707a";
     ctx.strokeStyle = "#e1e4e8";
     ctx.lineWidth = 1;
-    const yTicks = options.log
-      ? niceTicks(Math.ceil(lo), Math.floor(hi), 5).filter(Number.isInteger).map((e) => 10 ** e)
-      : niceTicks(lo, hi, 5);
+    const yTicks = options.log ? logTicks(lo, hi) : niceTicks(lo, hi, 5);
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     for (const t of yTicks) {
@@ -207,14 +216,14 @@
       const tile = tiles[k];
       if (!tile) return;
       tile.classList.toggle("wrong", p !== truth);
-      tile.lastChild.textContent = p === truth ? String(p) : `${p} (is ${truth})`;
+      tile.lastChild.textContent = p === truth ? String(p) : `${p} (${truth})`;
       tile.title = `label ${truth}, the network says ${p}`;
       wrong += p !== truth;
     });
     const when = snapshot.epoch == null ? (state.final ? "the model kept" : "before training")
       : `after epoch ${snapshot.epoch}`;
     $("digits-note").textContent = `${wrong} of ${snapshot.predictions.length} wrong ` +
-      `(marked in red), ${when}`;
+      `(in red, the right answer in brackets), ${when}`;
     drawWeights(snapshot.weights);
   }
 
