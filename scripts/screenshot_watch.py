@@ -19,9 +19,9 @@ from pathlib import Path
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
-#: The book's chapter-5 network with three hidden layers, trained the chapter-3 way.
+#: The book's chapter-5 network with three hidden layers, trained as chapter 5 trains it.
 TRAIN = ["--sizes", "784,30,30,30,10", "--cost", "cross_entropy", "--init", "scaled_normal",
-         "--eta", "0.5", "--lmbda", "5", "--epochs", "30", "--quiet"]
+         "--eta", "0.1", "--lmbda", "5", "--epochs", "30", "--quiet"]
 
 
 def main() -> int:

@@ -45,7 +45,8 @@
 
   function format(v, log) {
     if (log) return v >= 0.01 && v < 1000 ? String(+v.toPrecision(1)) : v.toExponential(0);
-    return Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(3);
+    return Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v))
+      : String(+v.toPrecision(3));
   }
 
   // series: [{label, points: [[x, y]], dashed}]; options: {xMax, log, unit}
