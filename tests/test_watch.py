@@ -315,3 +315,10 @@ def test_a_convolutional_network_is_watched_too():
     assert (weights["count"], weights["side"]) == (4, 5)  # the kernels
     assert len(state["history"][0]["gradient_norms"]) == 3 == len(state["info"]["speed_labels"])
     assert state["info"]["speed_labels"][0].startswith("0: conv 4×5×5")
+
+
+def test_watch_without_the_web_extra_says_how_to_install_it(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn raises ImportError
+    assert main(["watch", "--sample"]) == 1
+    err = capsys.readouterr().err
+    assert "needs the web extra (uvicorn is missing): pip install 'nndl[web]'" in err

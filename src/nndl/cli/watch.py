@@ -12,6 +12,8 @@ from nndl.cli import serve, train
 
 #: Why training stopped, as the page and the terminal say it.
 CTRL_C = "interrupted in the terminal"
+#: How to install what the page needs.
+WEB_EXTRA = "pip install 'nndl[web]'"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,8 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "first layer's weights, test digits with the network's current answers, "
             "and pause / resume / stop / save buttons. When training ends the page "
             "lets you draw a digit for the model just trained. Closing the page (for "
-            f"more than a few seconds) or Ctrl+C stops training cleanly. Needs the web "
-            f"extra: {serve.WEB_EXTRA_HINT}."
+            "more than a few seconds) or Ctrl+C stops training cleanly. Needs the web "
+            f"extra: {WEB_EXTRA}."
         ),
     )
     train.add_options(p)
@@ -98,12 +100,14 @@ def start_training(args: argparse.Namespace, session: Any) -> threading.Thread:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        uvicorn, _ = serve._import_web()
-    except RuntimeError as exc:
-        print(f"nndl: error: {exc}", file=sys.stderr)
+        import uvicorn
+
+        from nndl.web.session import WatchSession
+        from nndl.web.watch import create_watch_app
+    except ImportError as exc:
+        print(f"nndl: error: 'nndl watch' needs the web extra ({exc.name or exc} is "
+              f"missing): {WEB_EXTRA}", file=sys.stderr)
         return 1
-    from nndl.web.session import WatchSession
-    from nndl.web.watch import create_watch_app
 
     sock = _listen(args.port)
     session = WatchSession()
