@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from nndl import __version__, learning_speed
+from nndl import __version__
 from nndl.cli import _common, _conv, _presets
 
 COSTS = ["quadratic", "cross_entropy", "log_likelihood"]
@@ -123,7 +123,9 @@ def _epoch_line(record: dict[str, Any]) -> str:
             shown = f"{100 * value:.2f}%" if key.endswith("accuracy") else f"{value:.4f}"
             line += f"  {key.replace('_', ' ')} {shown}"
     if "gradient_norms" in record:
-        line += f"  |dC/db| {learning_speed.format_norms(record['gradient_norms'])}"
+        from nndl.learning_speed import format_norms
+
+        line += f"  |dC/db| {format_norms(record['gradient_norms'])}"
     return f"{line}  {record['seconds']:.2f} s"
 
 
@@ -150,14 +152,7 @@ def _without_validation(
     return opts
 
 
-def run(args: argparse.Namespace, hooks: Any = None) -> int:
-    """Train as the options say; return the exit code.
-
-    ``hooks`` (used by ``nndl watch``) is told ``started(net, data, opts)`` once
-    the network is built, ``batch(epoch, done, total)`` after every mini-batch
-    and ``epoch(record)`` after every epoch; raising ``KeyboardInterrupt``
-    there stops training as Ctrl-C does (the best epoch is kept and saved).
-    """
+def run(args: argparse.Namespace) -> int:
     from nndl.errors import TrainingDiverged
     from nndl.io import save_model
 
@@ -181,6 +176,11 @@ def run(args: argparse.Namespace, hooks: Any = None) -> int:
     if net.n_inputs != x_train.shape[1]:
         raise ValueError(f"the network reads {net.n_inputs} inputs but the images have "
                          f"{x_train.shape[1]} pixels")
+    # ``nndl watch`` sets args.hooks: it is told started(net, data, opts) once the
+    # network is built, batch(epoch, done, total) after every mini-batch and
+    # epoch(record) after every epoch; a KeyboardInterrupt raised there stops
+    # training as Ctrl-C does (the best epoch is kept and saved).
+    hooks = getattr(args, "hooks", None)
     if hooks is not None:
         hooks.started(net, data, opts)
     x_test, y_test = data.test
@@ -200,13 +200,13 @@ def run(args: argparse.Namespace, hooks: Any = None) -> int:
 
     state: dict[str, Any] = {"best": None, "snapshot": None, "bar": None}
     history_rows: list[dict[str, Any]] = []
-    show_bar = not args.quiet
+    show_bar = not args.quiet or hooks is not None  # on_batch serves the hooks too
 
     def on_batch(done: int, total: int) -> None:
         if hooks is not None:
             hooks.batch(len(history_rows), done, total)
         if state["bar"] is None:
-            state["bar"] = _progress_bar(total, len(history_rows), show_bar)
+            state["bar"] = _progress_bar(total, len(history_rows), not args.quiet)
         state["bar"].update(1)
 
     def close_bar() -> None:
@@ -242,8 +242,8 @@ def run(args: argparse.Namespace, hooks: Any = None) -> int:
             expand=opts["expand"],
             monitor_training_cost=args.monitor, monitor_training_accuracy=args.monitor,
             monitor_evaluation_cost=args.monitor and data.validation is not None,
-            monitor_gradients=args.monitor_gradients, verbose=False,
-            on_batch=on_batch if show_bar or hooks is not None else None, on_epoch=on_epoch,
+            monitor_gradients=args.monitor_gradients,
+            verbose=False, on_batch=on_batch if show_bar else None, on_epoch=on_epoch,
         )
         if history.stop_reason != "epochs":
             stopped = history.stop_reason

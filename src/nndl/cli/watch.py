@@ -86,7 +86,8 @@ def start_training(args: argparse.Namespace, session: Any) -> threading.Thread:
     args.monitor_gradients = True  # ...and the learning speed of each layer
 
     def train_in_background(hooks: Any) -> int:
-        code = train.run(args, hooks)
+        args.hooks = hooks  # nndl train reports to the session (see train.run)
+        code = train.run(args)
         if not session.closed:  # the page stays: it now reads drawings
             print("Training has ended: draw a digit on the page to try the model "
                   "(Ctrl+C to quit).", flush=True)
