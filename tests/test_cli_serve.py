@@ -79,6 +79,7 @@ def test_missing_web_extra_says_how_to_install_it(model_path, monkeypatch, capsy
     assert "pip install 'nndl[web]'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_without_model_trains_once_then_reuses_the_cached_one(tmp_path, monkeypatch, served,
                                                              capsys):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

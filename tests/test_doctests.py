@@ -29,5 +29,5 @@ def test_docstring_examples(name):
 
 
 def test_the_core_modules_have_examples():
-    for name in ("nndl.network", "nndl.seed", "nndl.gradcheck", "nndl.io", "nndl.preprocess"):
+    for name in ("nndl.network", "nndl.reference", "nndl.gradcheck", "nndl.io", "nndl.preprocess"):
         assert doctest.testmod(importlib.import_module(name)).attempted > 0

@@ -11,7 +11,9 @@ from nndl import Network
 from nndl.cli import main
 from nndl.data import load_sample
 from nndl.explain import explain, sup
+from nndl.explain_layers import explain_layers, format_layers
 from nndl.io import save_model
+from nndl.sequential import Sequential
 
 
 def _example(sizes, seed=0):
@@ -140,3 +142,17 @@ def test_errors_are_clear(tmp_path, capsys):
     path = save_model(Network([784, 5, 10], seed=0), tmp_path / "m.npz")
     assert main(["explain", str(path), "--xor"]) == 1
     assert "2 inputs and 1 output" in capsys.readouterr().err
+
+
+def test_explain_layers_gives_shapes_and_gradients():
+    net = Sequential("conv:3x3x3:tanh,pool:2,dense:5:sigmoid,softmax:4",
+                     input_shape=(2, 7, 6), seed=0)
+    x = np.random.default_rng(0).random(net.n_inputs)
+    doc = explain_layers(net, x, 2)
+    conv = doc["layers"][0]
+    assert conv["input_shape"] == [2, 7, 6] and conv["output_shape"] == [3, 5, 4]
+    assert conv["params"] == {"w": [3, 2, 3, 3], "b": [3]}
+    assert set(conv["grads"]) == {"w", "b"}
+    text = format_layers(doc)
+    assert "a_in (2,7,6) -> a_out (3,5,4)" in text and "dC/dw (3,2,3,3)" in text
+    json.dumps(doc)

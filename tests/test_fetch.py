@@ -366,7 +366,17 @@ def test_gzipped_cached_files_count(
 ) -> None:
     for name, data in idx_files.items():
         (tmp_path / f"{name}.gz").write_bytes(gzip.compress(data))
-    fetch_mnist(tmp_path, sources=[], checksums=sums, log=None)  # nothing to fetch
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    lines: list[str] = []
+    # No source to fetch from: any file not counted as cached would raise DataError.
+    assert fetch_mnist(tmp_path, sources=[], checksums=sums, log=lines.append) == tmp_path
+    assert lines == [f"{name}: already in {tmp_path}, SHA-256 ok" for name in MNIST_FILES]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing written
+    damaged = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    labels = idx_files["t10k-labels-idx1-ubyte"]
+    damaged.write_bytes(gzip.compress(labels[:-1] + bytes([labels[-1] ^ 1])))  # one label
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte"):
+        fetch_mnist(tmp_path, sources=[], checksums=sums, log=None)
 
 
 def test_checksums_must_cover_every_file(tmp_path: Path) -> None:

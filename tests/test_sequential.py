@@ -9,6 +9,7 @@ import pytest
 
 from nndl.gradcheck import numerical_gradient, relative_error
 from nndl.layers import Conv2D, Dense, Dropout, parse_layers
+from nndl.regularizers import get_regularizer
 from nndl.sequential import Sequential
 
 TOL = 1e-6
@@ -244,3 +245,42 @@ def test_evaluation_in_slices_matches_one_pass(monkeypatch):
     whole = net.feedforward(x)
     monkeypatch.setattr(nndl.sequential, "EVAL_BATCH", 3)
     np.testing.assert_allclose(net.feedforward(x), whole, atol=1e-14)
+
+
+# -- the Model hooks: parameters, regularised flags, snapshots -------------------------
+HOOKS_SPEC = "conv:3x3x3:tanh,pool:2,dense:5:sigmoid,softmax:4"
+
+
+def test_hooks_list_every_parameter_and_regularise_only_weights():
+    net = small_net(HOOKS_SPEC, shape=(2, 7, 6))
+    params = net.parameters()
+    assert len(params) == 6
+    assert net.regularized() == [True, False, True, False, True, False]
+    assert params[0] is net.layers[0].params["w"]
+    assert sum(p.size for p in params) == net.n_params
+
+
+def test_gradients_plus_l2_penalty_match_finite_differences():
+    net = small_net(HOOKS_SPEC, shape=(2, 7, 6))
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, net.n_inputs))
+    y = np.eye(4)[[0, 3, 1]]
+    reg, n = get_regularizer("l2", 0.7), 5
+    params, flags = net.parameters(), net.regularized()
+
+    grads = list(net.gradients(x, y).values())
+    for p, g, flag in zip(params, grads, flags, strict=True):
+        if flag:
+            reg.add_gradient(p, g, n)
+    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+        numeric = numerical_gradient(lambda: net.total_cost(x, y, regularizer=reg, n=n), p)
+        assert relative_error(g, numeric) < TOL, f"parameter {i}"
+
+
+def test_snapshot_and_restore_work_on_sequential():
+    net = small_net(HOOKS_SPEC, shape=(2, 7, 6))
+    snap = net.snapshot()
+    for p in net.parameters():
+        p += 1.0
+    net.restore(snap)
+    assert all(np.array_equal(p, s) for p, s in zip(net.parameters(), snap, strict=True))
