@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -17,8 +15,7 @@ from nndl.data.expand import (
     shift_images,
 )
 from nndl.errors import ModelFileError
-from nndl.explain_layers import explain_layers, format_layers
-from nndl.gradcheck import numerical_gradient, relative_error
+from nndl.gradcheck import gradcheck
 from nndl.io import load_model, save_model
 from nndl.regularizers import get_regularizer
 from nndl.sequential import Sequential
@@ -48,16 +45,9 @@ def test_gradients_plus_l2_penalty_match_finite_differences():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((3, net.n_inputs))
     y = np.eye(4)[[0, 3, 1]]
-    reg, n = get_regularizer("l2", 0.7), 5
-    params, flags = net.parameters(), net.regularized()
-
-    grads = list(net.gradients(x, y).values())
-    for p, g, flag in zip(params, grads, flags, strict=True):
-        if flag:
-            reg.add_gradient(p, g, n)
-    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-        numeric = numerical_gradient(lambda: net.total_cost(x, y, regularizer=reg, n=n), p)
-        assert relative_error(g, numeric) < TOL, f"parameter {i}"
+    report = gradcheck(net, x, y, regularizer=get_regularizer("l2", 0.7), n=5, tolerance=TOL)
+    assert report.passed, str(report)
+    assert len(report.checks) == len(net.parameters())
 
 
 @pytest.mark.parametrize("optimizer", ["momentum", "adam"])
@@ -198,17 +188,3 @@ def test_network_can_use_expand_too():
     net = Network([784, 10, 10], seed=0)
     net.SGD((data.training[0][:40], data.training[1][:40]), 1, 10, 1.0, verbose=False,
             expand=True)
-
-
-# -- explain ---------------------------------------------------------------------------
-def test_explain_layers_gives_shapes_and_gradients():
-    net = conv_net()
-    x = np.random.default_rng(0).random(net.n_inputs)
-    doc = explain_layers(net, x, 2)
-    conv = doc["layers"][0]
-    assert conv["input_shape"] == [2, 7, 6] and conv["output_shape"] == [3, 5, 4]
-    assert conv["params"] == {"w": [3, 2, 3, 3], "b": [3]}
-    assert set(conv["grads"]) == {"w", "b"}
-    text = format_layers(doc)
-    assert "a_in (2,7,6) -> a_out (3,5,4)" in text and "dC/dw (3,2,3,3)" in text
-    json.dumps(doc)
