@@ -56,11 +56,14 @@ def test_evaluate_and_predict_work_on_conv_models(conv_model, tmp_path, capsys):
 def test_explain_shows_each_layer_with_shapes(conv_model, capsys):
     assert main(["explain", str(conv_model), "--sample", "--index", "3"]) == 0
     out = capsys.readouterr().out
-    assert "layer 0: conv 2×5×5 relu   a_in (1,28,28) -> a_out (2,24,24)" in out
-    assert "w (2,1,5,5)" in out and "w (10,288)" in out and "predicted" in out
+    assert "Layer 0 · conv 2×5×5 relu: input (1,28,28) → output (2,24,24)" in out
+    rows = [line.split()[:2] for line in out.splitlines() if line.startswith("  ")]
+    assert ["w", "(2,1,5,5)"] in rows and ["w", "(10,288)"] in rows and "predicted" in out
+    assert ["δ", "(2,24,24)"] in rows
     assert main(["explain", str(conv_model), "--sample", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["layers"][0]["params"]["w"] == [2, 1, 5, 5]
+    assert doc["layers"][0]["params"]["w"]["shape"] == [2, 1, 5, 5]
+    assert doc["layers"][0]["delta"]["shape"] == [2, 24, 24]
 
 
 def test_a_bad_layer_spec_is_a_clear_error(capsys):

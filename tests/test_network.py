@@ -181,11 +181,11 @@ def test_gradcheck_catches_a_broken_gradient():
     y = np.array([0, 1, 1, 0])
 
     def broken(x, y):
-        nabla_b, nabla_w = net.backprop(x, y)
-        nabla_w[0] = nabla_w[0] * 1.01  # a 1% mistake in one layer
-        return nabla_b, nabla_w
+        grads = net.gradients(x, y)
+        grads["0.w"] = grads["0.w"] * 1.01  # a 1% mistake in one layer
+        return grads
 
-    report = gradcheck(net, x, y, backprop=broken)
+    report = gradcheck(net, x, y, gradients=broken)
     assert not report.passed
     failed = [(c.layer, c.name) for c in report.checks if not c.passed]
     assert failed == [(2, "weights")]
