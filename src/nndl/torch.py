@@ -4,8 +4,8 @@
 same outputs; :func:`from_module` reads a module of a supported shape back,
 so that ``nndl explain``, ``serve`` and ``predict`` work on what was trained
 in PyTorch (save it with :func:`nndl.io.save_model`).  :func:`loss` is nndl's
-cost for that module, so that PyTorch's SGD with ``lr=η`` takes exactly
-nndl's steps (``scripts/train_ddp.py`` trains on many processes with it).
+cost in PyTorch, so that PyTorch's SGD with ``lr=η`` takes exactly nndl's
+steps (``scripts/train_ddp.py`` trains on many processes with it).
 The module list and the state dict's names are described in
 :mod:`nndl.torch_arch`.  Needs PyTorch: ``pip install "nndl[torch]"``.
 
@@ -165,29 +165,37 @@ def load_module(path: str | os.PathLike[str]) -> Any:
     return module.eval()
 
 
-def loss(model_or_cost: Any) -> Any:
-    """nndl's cost C as a PyTorch loss ``loss(module, x, y_onehot)``, averaged over the batch.
+def loss(model: Any) -> Any:
+    """nndl's cost C of ``model`` as a PyTorch loss ``C(z, y)``, averaged over the batch.
 
-    ``module`` is one made by :func:`to_module` (its last module is the
-    output activation).
-    The same C as :mod:`nndl.costs` (summed over the outputs, averaged over
-    the examples), so SGD with ``lr=η`` on it takes nndl's steps.  For
-    log-likelihood and cross-entropy it is computed from the output layer's
-    pre-activation z (``log_softmax``, ``binary_cross_entropy_with_logits``)
-    for stability.
+    ``z`` is the output layer's pre-activation, computed by
+    ``to_module(model)[:-1]`` (every module but the output activation), and
+    ``y`` holds one-hot target rows.  It is the same C as :mod:`nndl.costs`
+    (summed over the outputs, averaged over the examples), so SGD with
+    ``lr=η`` on it takes nndl's steps; from z, log-likelihood is
+    ``log_softmax`` and cross-entropy ``binary_cross_entropy_with_logits``,
+    which stay finite where ln a would not.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from nndl import Sequential
+    >>> net = Sequential("softmax:2", input_shape=(3,), seed=0, dtype="float64")
+    >>> x = torch.ones(4, 3, dtype=torch.float64)
+    >>> y = torch.eye(2, dtype=torch.float64)[[0, 1, 1, 0]]
+    >>> c = loss(net)(to_module(net)[:-1](x), y)
+    >>> round(c.item(), 12) == round(net.total_cost(x.numpy(), [0, 1, 1, 0]), 12)
+    True
     """
     torch = _torch()
     f = torch.nn.functional
-    name = getattr(getattr(model_or_cost, "cost", model_or_cost), "name", model_or_cost)
-
-    def c(module: Any, x: Any, y: Any) -> Any:
-        if name == "log_likelihood":
-            return -(y * f.log_softmax(module[:-1](x), dim=1)).sum(dim=1).mean()
-        if name == "cross_entropy":
-            z = module[:-1](x)
-            return f.binary_cross_entropy_with_logits(z, y, reduction="none").sum(dim=1).mean()
-        if name == "quadratic":
-            return 0.5 * ((module(x) - y) ** 2).sum(dim=1).mean()
-        raise ValueError(f"no PyTorch loss for the cost {name!r}")
-
-    return c
+    name = model.cost.name
+    if name == "log_likelihood":
+        return lambda z, y: -(y * f.log_softmax(z, dim=1)).sum(dim=1).mean()
+    if name == "cross_entropy":
+        return lambda z, y: f.binary_cross_entropy_with_logits(
+            z, y, reduction="none").sum(dim=1).mean()
+    if name == "quadratic":
+        sigma = module_from_architecture(architecture(model)[-1:], model.dtype)
+        return lambda z, y: 0.5 * ((sigma(z) - y) ** 2).sum(dim=1).mean()
+    raise ValueError(f"no PyTorch loss for the cost {name!r}")

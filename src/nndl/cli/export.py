@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
+
+from nndl.cli._common import check_output
 
 #: format -> (what it writes, the package it needs, the feature named in the error).
 FORMATS = {
@@ -33,19 +33,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="onnx only: float type of the graph (default: the model's; float32 "
                    "for a float64 conv net, as onnxruntime has no float64 convolution)")
     p.set_defaults(func=run)
-
-
-def check_output(path: str) -> Path:
-    """Refuse, before any work, a path that cannot be written: its folder, or a directory."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise ValueError(f"output {path} is a directory; give a file name")
-    if not folder.is_dir():
-        raise ValueError(f"output folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise ValueError(f"output folder {folder} is not writable")
-    return target
 
 
 def run(args: argparse.Namespace) -> int:
