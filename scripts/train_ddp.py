@@ -74,8 +74,10 @@ def batches(n: int, args: argparse.Namespace, rank: int, world: int) -> Any:
     """This process's mini-batches of indices, epoch after epoch (a DistributedSampler shard)."""
     from torch.utils.data import DistributedSampler
 
-    sampler = DistributedSampler(range(n), num_replicas=world, rank=rank, shuffle=True,
-                                 seed=args.seed, drop_last=True)
+    # The sampler only needs len(dataset): the indices 0..n-1 stand for the examples.
+    sampler: DistributedSampler[int] = DistributedSampler(
+        range(n), num_replicas=world, rank=rank, shuffle=True,  # type: ignore[arg-type]
+        seed=args.seed, drop_last=True)
     epoch = 0
     while True:
         sampler.set_epoch(epoch)
