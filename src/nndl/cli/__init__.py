@@ -14,11 +14,12 @@ import sys
 from collections.abc import Sequence
 
 from nndl import __version__
+from nndl._extras import MissingExtra
 
 #: Sub-command modules, in the order ``nndl --help`` lists them.
 COMMANDS: list[str] = [
     "fetch", "train", "evaluate", "predict", "serve",
-    "explain", "gradcheck", "xor", "plot", "digits",
+    "explain", "gradcheck", "xor", "plot", "digits", "export",
 ]
 
 
@@ -41,8 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code.
 
-    Errors about the user's input (``ValueError``, ``OSError``) are printed as
-    one line ``nndl: error: ...`` with exit code 1, never as a traceback.
+    Errors about the user's input (``ValueError``, ``OSError``) and a missing
+    optional extra (:class:`~nndl._extras.MissingExtra`, naming the ``pip install``
+    that brings it) are printed as one line ``nndl: error: ...`` with exit
+    code 1, never as a traceback.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -51,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return int(args.func(args) or 0)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, MissingExtra) as exc:
         print(f"nndl: error: {exc}", file=sys.stderr)
         return 1
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -80,3 +82,15 @@ def sizes(text: str) -> list[int]:
 def percent(correct: int, total: int) -> str:
     return f"{100.0 * correct / total:.2f}%" if total else "n/a"
 
+
+def check_output(path: str) -> Path:
+    """Refuse, before any work, a path that cannot be written: its folder, or a directory."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise ValueError(f"output {path} is a directory; give a file name")
+    if not folder.is_dir():
+        raise ValueError(f"output folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"output folder {folder} is not writable")
+    return target
