@@ -90,3 +90,17 @@ def test_bad_output_paths_and_missing_extras_fail_before_any_work(saved, tmp_pat
         err = capsys.readouterr().err
         assert err.startswith("nndl: error:") and f'pip install "nndl[{extra}]"' in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["conv.npz"]  # nothing written
+
+
+def test_export_a_books_network(tmp_path, capsys):
+    onnxruntime = pytest.importorskip("onnxruntime")
+    from nndl import Network
+
+    net = Network([784, 30, 10], seed=2)
+    path = save_model(net, tmp_path / "net.npz")
+    out = tmp_path / "net.onnx"
+    assert main(["export", str(path), "--format", "onnx", "-o", str(out)]) == 0
+    session = onnxruntime.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    x = load_sample().test[0]
+    (got,) = session.run(None, {"x": x.astype(np.float64)})
+    np.testing.assert_allclose(got, net.feedforward(x), rtol=0, atol=1e-9)

@@ -149,3 +149,17 @@ def test_errors_name_the_problem(monkeypatch):
     with pytest.raises(MissingExtra, match=r'ONNX export needs the onnx package: pip install '
                                            r'"nndl\[onnx\]"'):
         to_onnx(net)
+
+
+@pytest.mark.parametrize(("kwargs", "dtype"), [
+    ({}, "float64"),  # the seed's network: sigmoid, quadratic cost
+    ({"cost": "log_likelihood", "activation": ["relu", "tanh"], "dropout": 0.3,
+      "init": "he"}, "float32"),
+])
+def test_the_books_network_exports_too(kwargs, dtype):
+    from nndl import Network
+
+    x, y, both = _sample(dtype)
+    sizes = [784, 30, 10] if not kwargs else [784, 30, 20, 10]
+    net = _trained(Network(sizes, seed=0, dtype=dtype, **kwargs), x, y, eta=0.5)
+    _check_same(net, both)

@@ -13,7 +13,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from nndl import Sequential  # noqa: E402
+from nndl import Network, Sequential  # noqa: E402
 from nndl._extras import MissingExtra  # noqa: E402
 from nndl.activations import LeakyReLU  # noqa: E402
 from nndl.cli import main  # noqa: E402
@@ -45,6 +45,10 @@ NETS = {
     "relu-cross-entropy": lambda dt: Sequential("dense:20:relu,dense:10:sigmoid",
                                                 input_shape=(784,), cost="cross_entropy",
                                                 seed=2, dtype=dt),
+    "network-seed": lambda dt: Network([784, 30, 10], seed=4, dtype=dt),
+    "network-dropout-softmax": lambda dt: Network(
+        [784, 20, 16, 10], activation="tanh", cost="log_likelihood", dropout=0.3, seed=5,
+        dtype=dt),
     "conv": lambda dt: Sequential(
         [Conv2D(4, 5), MaxPool2D(2), Conv2D(6, (3, 2), "tanh", stride=2), Flatten(),
          Dropout(0.2), Dense(10, "softmax")], input_shape=(1, 28, 28), seed=3, dtype=dt),
