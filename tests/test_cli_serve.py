@@ -76,7 +76,7 @@ def test_bad_port_is_a_usage_error(port, capsys):
 def test_missing_web_extra_says_how_to_install_it(model_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn now fails
     assert main(["serve", str(model_path)]) == 1
-    assert "pip install 'nndl[web]'" in capsys.readouterr().err
+    assert 'pip install "nndl[web]"' in capsys.readouterr().err
 
 
 def test_without_model_trains_once_then_reuses_the_cached_one(tmp_path, monkeypatch, served,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-from typing import Any
 
-WEB_EXTRA_HINT = "pip install 'nndl[web]'"
+from nndl._extras import install_hint
+from nndl.cli import _preflight
 
 
 def port_number(text: str) -> int:
@@ -31,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "image files. Without MODEL, a model cached in ~/.cache/nndl/models/serve.npz "
             "is used, or a quick one is trained on MNIST and saved there first. "
             "The API: POST /api/predict, GET /api/model. Needs the web extra: "
-            f"{WEB_EXTRA_HINT}."
+            f"{install_hint('web')}."
         ),
     )
     p.add_argument("model", metavar="MODEL", nargs="?",
@@ -48,26 +47,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _import_web() -> tuple[Any, Any]:
-    """Return ``(uvicorn, nndl.web.app)``, or explain how to install the web extra."""
-    try:
-        uvicorn = importlib.import_module("uvicorn")
-        app_module = importlib.import_module("nndl.web.app")
-    except ImportError as exc:
-        raise RuntimeError(
-            f"'nndl serve' needs the web extra ({exc.name or exc} is missing): {WEB_EXTRA_HINT}"
-        ) from None
-    return uvicorn, app_module
-
-
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    try:
-        uvicorn, app_module = _import_web()
-    except RuntimeError as exc:
-        print(f"nndl: error: {exc}", file=sys.stderr)
-        return 1
+    _preflight.require_extra("web", "nndl serve")
+    import uvicorn
+
+    from nndl.web import app as app_module
+
     if args.model is not None:
         from nndl.io import load_model
 
