@@ -26,14 +26,21 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load_dataset(args: argparse.Namespace, *, dtype: Any = "float64", full_train: bool = False):
-    """Load MNIST as the options say; warn (once, on stderr) when falling back to the sample."""
+    """Load MNIST as the options say; warn (once, on stderr) when falling back to the sample.
+
+    The fallback to the bundled sample happens only for the default cache
+    when MNIST is not there and cannot be fetched.  Data named with
+    ``--data-dir`` must load: a missing, truncated or corrupt file there is an
+    error naming the file (raised as :class:`~nndl.errors.DataError`).
+    """
     from nndl.data import load_data, load_sample
 
     if getattr(args, "sample", False):
         return load_sample(dtype=dtype)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = load_data(args.data_dir, dtype=dtype, full_train=full_train)
+        data = load_data(args.data_dir, dtype=dtype, full_train=full_train,
+                         allow_sample=args.data_dir is None)
     for w in caught:
         print(f"nndl: warning: {w.message}", file=sys.stderr)
     return data
