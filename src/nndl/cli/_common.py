@@ -87,3 +87,25 @@ def sizes(text: str) -> list[int]:
 def percent(correct: int, total: int) -> str:
     return f"{100.0 * correct / total:.2f}%" if total else "n/a"
 
+
+
+def class_word(n_outputs: int) -> str:
+    """``"digit"`` for a 10-output model (MNIST's classes), else ``"class"``."""
+    return "digit" if n_outputs == 10 else "class"
+
+
+def check_classes(model: Any, data: Any, model_path: str) -> None:
+    """Refuse a model with fewer outputs than the data set has classes (labels 0..K-1).
+
+    Otherwise a label the model cannot output would index past its outputs.
+    """
+    labels = [y for split in (data.training, data.validation, data.test)
+              if split is not None for y in (split[1],) if len(y)]
+    if not labels:
+        return
+    classes = 1 + max(int(y.max()) for y in labels)
+    if classes > model.n_outputs:
+        raise ValueError(
+            f"{model_path}: the model has {model.n_outputs} outputs but the data has "
+            f"{classes} classes (labels up to {classes - 1}); it was not trained on this data"
+        )
