@@ -103,3 +103,13 @@ def serve_in_subprocess(model_path: Path, *, timeout: float = 90.0) -> Iterator[
             proc.wait()
         reader.join(timeout=10)  # the pipe is at EOF once the server has exited
         proc.stdout.close()
+
+
+def make_client(app: Any, **options: Any) -> Any:
+    """Starlette's ``TestClient`` for ``app``, without its httpx deprecation warning."""
+    import warnings
+
+    with warnings.catch_warnings():  # Starlette >= 1.x suggests httpx2 for its TestClient
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    return TestClient(app, **options)
