@@ -101,3 +101,28 @@ def test_without_model_trains_once_then_reuses_the_cached_one(tmp_path, monkeypa
     assert main(["serve", "--retrain"]) == 0
     assert "Retraining" in capsys.readouterr().out
     assert len(served) == 3
+
+
+def test_served_app_answers_only_its_own_host_names(model_path, served):
+    from web_helpers import make_client
+
+    assert main(["serve", str(model_path), "--host", "192.0.2.7",
+                 "--allow-host", "digits.lan"]) == 0
+    app = served[0]["app"]
+    for host in ("127.0.0.1:8000", "localhost:8000", "192.0.2.7:8000", "digits.lan:8000"):
+        with make_client(app, base_url=f"http://{host}") as client:
+            assert client.get("/api/model").status_code == 200, host
+    with make_client(app, base_url="http://rebound.example:8000") as client:
+        reply = client.get("/api/model")
+    assert reply.status_code == 400 and "not an address of this server" in reply.json()["error"]
+
+
+def test_listening_everywhere_answers_the_machines_name(model_path, served, capsys):
+    import socket
+
+    from web_helpers import make_client
+
+    assert main(["serve", str(model_path), "--host", "0.0.0.0"]) == 0
+    with make_client(served[0]["app"], base_url=f"http://{socket.gethostname()}:8000") as c:
+        assert c.get("/api/model").status_code == 200
+    assert "--allow-host" in capsys.readouterr().err

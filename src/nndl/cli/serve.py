@@ -40,11 +40,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=port_number, default=8000,
                    help="port to listen on (default 8000; 0 picks a free one)")
+    p.add_argument("--allow-host", metavar="NAME", action="append", default=[],
+                   help="also answer requests addressed to NAME (the Host header), e.g. the "
+                        "machine's name when --host 0.0.0.0; repeatable. Always answered: "
+                        "localhost, 127.0.0.1, [::1] and the --host address")
     p.add_argument("--retrain", action="store_true",
                    help="without MODEL: train a fresh default model and replace the cached one")
     p.add_argument("--data-dir", metavar="DIR",
                    help="without MODEL, when training: folder with the MNIST files")
     p.set_defaults(func=run)
+
+
+#: ``--host`` values that listen on every interface.
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def _machine_names() -> list[str]:
+    """This machine's host names and their addresses (best effort)."""
+    import socket
+
+    names = [socket.gethostname(), socket.getfqdn()]
+    try:
+        names += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)]
+    except OSError:
+        pass
+    return names
+
+
+def allowed_hosts(host: str, extra: list[str]) -> list[str]:
+    """The ``Host`` names the server answers: local names, ``--host``, ``--allow-host``."""
+    from nndl.web.guard import LOCAL_HOSTS
+
+    served = _machine_names() if host in WILDCARD_HOSTS else [host]
+    return [*LOCAL_HOSTS, *served, *extra]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
         model = load_or_train_default(retrain=args.retrain, data_dir=args.data_dir,
                                       log=lambda line: print(line, flush=True))
-    app = app_module.create_app(model)
+    app = app_module.create_app(model, allowed_hosts=allowed_hosts(args.host, args.allow_host))
     host = f"[{args.host}]" if ":" in args.host else args.host
     if args.port:
         where = f"at http://{host}:{args.port}/"
@@ -72,8 +100,9 @@ def run(args: argparse.Namespace) -> int:
         where = f"on {host}, on a free port (named below)"
     print(f"Serving {model!r} {where} (Ctrl+C to stop)", flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"nndl: warning: listening on {args.host}: other machines can reach this page",
-              file=sys.stderr)
+        print(f"nndl: warning: listening on {args.host}: other machines can reach this page "
+              "(requests must name this machine in their Host header; add names with "
+              "--allow-host)", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False,
                 log_level="warning" if args.port else "info")
     return 0
