@@ -132,3 +132,12 @@ def test_plot_commands_without_matplotlib_name_the_extra_first(argv, tmp_path, m
     err = capsys.readouterr().err
     assert 'needs the plot extra (matplotlib is not installed): pip install "nndl[plot]"' in err
     assert "Traceback" not in err
+
+
+def test_atomic_write_errors_name_the_target_not_the_temporary_file(tmp_path):
+    from nndl.data import write_idx
+
+    target = tmp_path / "missing" / "labels-idx1-ubyte"
+    with pytest.raises(FileNotFoundError) as info:
+        write_idx(target, [1, 2])
+    assert str(target) in str(info.value) and ".part" not in str(info.value)
