@@ -28,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "The defaults are the seed's (--preset seed): sizes 784,30,10, 30 epochs, "
             "mini-batch 10, eta 3.0, quadratic cost, sigmoid neurons. Each epoch prints "
             "the test accuracy as 'Epoch k: correct / total'. Options given explicitly "
-            "override the preset's."
+            "override the preset's. Output paths are checked before training starts. "
+            "Ctrl-C or SIGTERM stops training and keeps (and with --save saves) the best "
+            "epoch so far; the exit code is then 130 or 143."
         ),
     )
     p.add_argument("--preset", default="seed", choices=sorted(_presets.PRESETS),
