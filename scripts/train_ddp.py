@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from nndl.cli import _common
+from nndl.cli import _common, _preflight
 from nndl.io import load_model, save_model
 from nndl.sequential import Sequential
 
@@ -143,7 +143,7 @@ def setup() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    out = _common.check_output(args.output)  # before any work
+    out = _preflight.check_output_file(args.output, "-o")  # before any work
 
     import torch
     import torch.distributed as dist

@@ -24,6 +24,9 @@ from typing import Any
 
 import pytest
 
+import nndl.data.fetch as fetch_module
+from data_helpers import Unreachable
+
 #: ``pytester`` runs a test session inside a test (test_network_guard.py uses it).
 pytest_plugins = ["pytester"]
 
@@ -128,3 +131,9 @@ def network_guard(_network_guard_installed: NetworkGuard) -> Iterator[NetworkGua
         attempts = "\n".join(guard.blocked)
         guard.blocked.clear()
         pytest.fail(f"network access outside 127.0.0.1:\n{attempts}", pytrace=False)
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every fetch fail at once, without touching the network."""
+    monkeypatch.setattr(fetch_module, "default_sources", lambda: [Unreachable()])

@@ -72,7 +72,7 @@ def test_export_torch_file_rebuilds_the_module_in_pytorch(saved, tmp_path):
 def test_bad_output_paths_and_missing_extras_fail_before_any_work(saved, tmp_path, capsys,
                                                                   monkeypatch):
     _, path = saved
-    for output, message in [(tmp_path, "is a directory"),
+    for output, message in [(tmp_path, "expected a file name, got a folder"),
                             (tmp_path / "no" / "m.onnx", "does not exist")]:
         assert main(["export", str(path), "--format", "onnx", "-o", str(output)]) == 1
         assert message in capsys.readouterr().err

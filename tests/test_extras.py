@@ -23,9 +23,10 @@ def test_core_and_cli_import_no_optional_package():
 
 
 def test_require_names_the_extra_of_each_package(monkeypatch):
-    assert set(EXTRAS.values()) == {"sklearn", "onnx", "torch"}
-    for package, extra in EXTRAS.items():
-        monkeypatch.setitem(sys.modules, package, None)
-        with pytest.raises(MissingExtra, match=rf'pip install "nndl\[{extra}\]"') as info:
-            require(package, "a feature")
-        assert isinstance(info.value, ImportError)
+    assert set(EXTRAS) == {"plot", "web", "sklearn", "onnx", "torch"}
+    for extra, packages in EXTRAS.items():
+        for package in packages:
+            monkeypatch.setitem(sys.modules, package, None)
+            with pytest.raises(MissingExtra, match=rf'pip install "nndl\[{extra}\]"') as info:
+                require(package, "a feature")
+            assert isinstance(info.value, ImportError)

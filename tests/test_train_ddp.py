@@ -63,5 +63,5 @@ def test_the_script_refuses_a_bad_output_before_any_work(tmp_path):
          "--sample", "-o", str(tmp_path / "missing" / "x.npz")],
         env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 1 and "Traceback" not in run.stderr
-    assert run.stderr.startswith("train_ddp: error: output folder")
+    assert run.stderr.startswith("train_ddp: error: -o ")
     assert "does not exist" in run.stderr

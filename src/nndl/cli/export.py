@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nndl.cli._common import check_output
+from nndl.cli import _preflight
 
 #: format -> (what it writes, the package it needs, the feature named in the error).
 FORMATS = {
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.dtype and args.format != "onnx":
         raise ValueError("--dtype applies to --format onnx only")
-    target = check_output(args.output)
+    target = _preflight.check_output_file(args.output, "-o")
     what, package, feature = FORMATS[args.format]
     require(package, feature)  # a missing extra is reported before any work
     model = load_model(args.model)
