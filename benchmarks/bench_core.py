@@ -4,7 +4,7 @@ Trains ``[784, 30, 10]`` with mini-batch 10 and η = 3.0 on MNIST-shaped
 random inputs (50,000 rows by default) and times whole epochs of
 
 * nndl's vectorised :meth:`nndl.Network.SGD` (float64 and float32), and
-* :class:`nndl.seed.SeedNetwork`, a faithful NumPy transcription of the
+* :class:`nndl.reference.BookNetwork`, a faithful NumPy transcription of the
   seed's ``update_mini_batch`` / ``backprop``, which loops over the examples
   of each mini-batch with column vectors,
 
@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from nndl import Network
-from nndl.seed import SeedNetwork, columns
+from nndl.reference import BookNetwork, columns
 
 
 def time_nndl(x, y, dtype, repeats):
@@ -42,14 +42,14 @@ def time_nndl(x, y, dtype, repeats):
 
 def time_seed(x, y, fraction, repeats):
     net = Network([784, 30, 10], seed=0)
-    seed = SeedNetwork(net.weights, net.biases)
+    book = BookNetwork(net.weights, net.biases)
     n = max(10, int(len(x) * fraction)) // 10 * 10
     cols = columns(x[:n], np.eye(10)[y[:n]])
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         for k in range(0, n, 10):
-            seed.update_mini_batch(cols[k : k + 10], 3.0)
+            book.update_mini_batch(cols[k : k + 10], 3.0)
         times.append((time.perf_counter() - start) * len(x) / n)
     return statistics.median(times)
 

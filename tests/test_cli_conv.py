@@ -13,17 +13,22 @@ from nndl.io import load_model
 from nndl.preprocess import save_png
 from nndl.sequential import Sequential
 
-SPEC = "conv:6x5x5,pool:2,dense:30:relu,dropout:0.2,softmax:10"
+#: Small enough to train in a fraction of a second, big enough to learn.
+SPEC = "conv:2x5x5,pool:2,dense:10:relu,dropout:0.2,softmax:10"
 
 
-@pytest.fixture(scope="module")
-def conv_model(tmp_path_factory):
-    path = tmp_path_factory.mktemp("conv") / "conv.npz"
-    code = main(["train", "--sample", "--layers", SPEC, "--epochs", "2", "--eta", "0.002",
+def train_conv(path, spec: str, epochs: int):
+    """``nndl train --layers spec`` on the sample, expanded data, Adam, L2; saved to ``path``."""
+    code = main(["train", "--sample", "--layers", spec, "--epochs", str(epochs), "--eta", "0.002",
                  "--optimizer", "adam", "--mini-batch-size", "20", "--dtype", "float32",
                  "--lmbda", "0.1", "--expand", "--seed", "1", "--quiet", "--save", str(path)])
     assert code == 0
     return path
+
+
+@pytest.fixture(scope="module")
+def conv_model(tmp_path_factory):
+    return train_conv(tmp_path_factory.mktemp("conv") / "conv.npz", SPEC, 1)
 
 
 def test_train_saves_a_sequential_model_with_its_settings(conv_model):
@@ -31,6 +36,7 @@ def test_train_saves_a_sequential_model_with_its_settings(conv_model):
     assert isinstance(model, Sequential) and model.dtype == np.float32
     meta = model.metadata["training"]
     assert meta["layers"] == SPEC and meta["expand"] is True and meta["optimizer"] == "adam"
+    assert meta["lmbda"] == 0.1 and meta["mini_batch_size"] == 20
     x, y = load_sample(dtype="float32").test
     assert model.evaluate(x, y) >= 50  # chance is 10 / 100
 
@@ -50,11 +56,14 @@ def test_evaluate_and_predict_work_on_conv_models(conv_model, tmp_path, capsys):
 def test_explain_shows_each_layer_with_shapes(conv_model, capsys):
     assert main(["explain", str(conv_model), "--sample", "--index", "3"]) == 0
     out = capsys.readouterr().out
-    assert "layer 0: conv 6×5×5 relu   a_in (1,28,28) -> a_out (6,24,24)" in out
-    assert "w (6,1,5,5)" in out and "w (30,864)" in out and "predicted" in out
+    assert "Layer 0 · conv 2×5×5 relu: input (1,28,28) → output (2,24,24)" in out
+    rows = [line.split()[:2] for line in out.splitlines() if line.startswith("  ")]
+    assert ["w", "(2,1,5,5)"] in rows and ["w", "(10,288)"] in rows and "predicted" in out
+    assert ["δ", "(2,24,24)"] in rows
     assert main(["explain", str(conv_model), "--sample", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["layers"][0]["params"]["w"] == [6, 1, 5, 5]
+    assert doc["layers"][0]["params"]["w"]["shape"] == [2, 1, 5, 5]
+    assert doc["layers"][0]["delta"]["shape"] == [2, 24, 24]
 
 
 def test_a_bad_layer_spec_is_a_clear_error(capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 
 import pytest
@@ -47,7 +48,16 @@ def test_serves_a_model_on_localhost_by_default(model_path, served, capsys):
     assert "http://127.0.0.1:8000/" in capsys.readouterr().out
 
 
-def test_host_and_port_options(model_path, served, capsys):
+@pytest.fixture
+def machine_names(monkeypatch):
+    """With 0.0.0.0, serve also answers to this machine's own names: stand-ins for their
+    lookups, so that no test asks a name server."""
+    monkeypatch.setattr(socket, "getfqdn", lambda *args: "vm.example")
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        lambda *args, **kwargs: [(None, None, None, "", ("192.0.2.7", 0))])
+
+
+def test_host_and_port_options(model_path, served, capsys, machine_names):
     assert main(["serve", str(model_path), "--host", "0.0.0.0", "--port", "8123"]) == 0
     assert served[0]["host"] == "0.0.0.0" and served[0]["port"] == 8123
     assert "other machines can reach this page" in capsys.readouterr().err
@@ -76,9 +86,10 @@ def test_bad_port_is_a_usage_error(port, capsys):
 def test_missing_web_extra_says_how_to_install_it(model_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn now fails
     assert main(["serve", str(model_path)]) == 1
-    assert "pip install 'nndl[web]'" in capsys.readouterr().err
+    assert 'pip install "nndl[web]"' in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_without_model_trains_once_then_reuses_the_cached_one(tmp_path, monkeypatch, served,
                                                              capsys):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -101,3 +112,27 @@ def test_without_model_trains_once_then_reuses_the_cached_one(tmp_path, monkeypa
     assert main(["serve", "--retrain"]) == 0
     assert "Retraining" in capsys.readouterr().out
     assert len(served) == 3
+
+
+def test_served_app_answers_only_its_own_host_names(model_path, served):
+    from web_helpers import make_client
+
+    assert main(["serve", str(model_path), "--host", "192.0.2.7",
+                 "--allow-host", "digits.lan"]) == 0
+    app = served[0]["app"]
+    for host in ("127.0.0.1:8000", "localhost:8000", "192.0.2.7:8000", "digits.lan:8000"):
+        with make_client(app, base_url=f"http://{host}") as client:
+            assert client.get("/api/model").status_code == 200, host
+    with make_client(app, base_url="http://rebound.example:8000") as client:
+        reply = client.get("/api/model")
+    assert reply.status_code == 400 and "not an address of this server" in reply.json()["error"]
+
+
+def test_listening_everywhere_answers_the_machines_name(model_path, served, capsys,
+                                                        machine_names):
+    from web_helpers import make_client
+
+    assert main(["serve", str(model_path), "--host", "0.0.0.0"]) == 0
+    with make_client(served[0]["app"], base_url=f"http://{socket.gethostname()}:8000") as c:
+        assert c.get("/api/model").status_code == 200
+    assert "--allow-host" in capsys.readouterr().err

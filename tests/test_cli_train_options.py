@@ -34,13 +34,19 @@ def test_preset_is_used_and_saved(tmp_path, capsys):
     assert "(preset network2)" in capsys.readouterr().out
 
 
-def test_monitor_prints_costs_and_plot_writes_png(tmp_path, capsys):
-    png = tmp_path / "curves.png"
+def test_monitor_prints_costs(capsys):
     code = main(["train", "--sample", "--epochs", "2", "--sizes", "784,10,10",
-                 "--cost", "cross_entropy", "--monitor", "--plot", str(png)])
+                 "--cost", "cross_entropy", "--monitor"])
     assert code == 0
     out = capsys.readouterr().out
     assert "training cost" in out and "training accuracy" in out
+
+
+@pytest.mark.slow
+def test_plot_writes_png(tmp_path):
+    png = tmp_path / "curves.png"
+    code = main(["train", "--sample", "--epochs", "2", "--sizes", "784,10,10", "--plot", str(png)])
+    assert code == 0
     with Image.open(png) as img:
         assert img.format == "PNG" and img.size[0] > 100
 

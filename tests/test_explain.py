@@ -12,6 +12,7 @@ from nndl.cli import main
 from nndl.data import load_sample
 from nndl.explain import explain, sup
 from nndl.io import save_model
+from nndl.sequential import Sequential
 
 
 def _example(sizes, seed=0):
@@ -140,3 +141,119 @@ def test_errors_are_clear(tmp_path, capsys):
     path = save_model(Network([784, 5, 10], seed=0), tmp_path / "m.npz")
     assert main(["explain", str(path), "--xor"]) == 1
     assert "2 inputs and 1 output" in capsys.readouterr().err
+
+
+# -- every model: the learning speed ‖δˡ‖ = ‖∂C/∂bˡ‖ -----------------------------------------
+@pytest.mark.parametrize("dropout", [0.0, 0.4])
+def test_learning_speed_is_the_norm_of_the_bias_gradient(dropout):
+    net = Network([6, 5, 4, 3], dropout=dropout, seed=4)
+    rng = np.random.default_rng(5)
+    x, y = rng.random(6), 2
+    ex = explain(net, x, y)
+    nabla_b, _ = net.backprop(x[np.newaxis], np.array([y]))
+    rows = ex.learning_speed()
+    assert [r["layer"] for r in rows] == [2, 3, 4]  # the book's numbers, dropout not counted
+    for r, nb in zip(rows, nabla_b, strict=True):
+        assert r["norm"] == pytest.approx(np.linalg.norm(nb), rel=1e-12)
+        lay = sup(r["layer"])
+        assert r["norm"] == pytest.approx(np.linalg.norm(ex.quantity(f"δ{lay}").value), rel=1e-12)
+    assert explain(net, x, y).cost == ex.cost  # dropout is off: the same pass every time
+
+
+def test_text_and_json_give_the_learning_speed(capsys):
+    assert main(["explain", "--sample", "--index", "2", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    x, y = load_sample().test
+    nabla_b, _ = Network([784, 30, 10], seed=0).backprop(x[2:3], y[2:3])
+    assert [r["layer"] for r in doc["learning_speed"]] == [2, 3]
+    assert [r["norm"] for r in doc["learning_speed"]] == pytest.approx(
+        [np.linalg.norm(nb) for nb in nabla_b], rel=1e-12)
+    assert main(["explain", "--sample", "--index", "2"]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out[out.index("Learning speed"):].splitlines()
+            if line.split()[:1] == ["layer"]]
+    assert [(r[1], float(r[2])) for r in rows] == [
+        ("2", pytest.approx(np.linalg.norm(nabla_b[0]), rel=1e-3)),
+        ("3", pytest.approx(np.linalg.norm(nabla_b[1]), rel=1e-3))]
+
+
+# -- convolutional models: layer by layer -----------------------------------------------------
+CONV = "conv:3x3x3:tanh,pool:2,conv:2x2x2:sigmoid,dense:5:relu,dropout:0.5,softmax:4"
+
+
+def _conv_net():
+    return Sequential(CONV, input_shape=(2, 9, 8), seed=3, dtype="float64")
+
+
+def test_conv_layers_shapes_and_numbers_equal_gradients():
+    net = _conv_net()
+    x = np.random.default_rng(0).random(net.n_inputs)
+    ex = explain(net, x.reshape(net.input_shape), 2)  # an image or a flat row, both fine
+    grads = net.gradients(x[np.newaxis], np.array([2]))
+    nabla_b, _ = net.backprop(x[np.newaxis], np.array([2]))
+    assert not ex.fully_connected and ex.steps == []
+    assert [(v.index, v.input_shape, v.output_shape) for v in ex.layers] == [
+        (0, (2, 9, 8), (3, 7, 6)), (1, (3, 7, 6), (3, 3, 3)), (2, (3, 3, 3), (2, 2, 2)),
+        (3, (2, 2, 2), (8,)), (4, (8,), (5,)), (5, (5,), (5,)), (6, (5,), (4,))]
+    for v, layer in zip(ex.layers, net.layers, strict=True):
+        assert set(v.grads) == set(layer.params)
+        for name, g in v.grads.items():
+            np.testing.assert_array_equal(g, grads[f"{v.index}.{name}"])
+            assert v.params[name].shape == g.shape == layer.params[name].shape
+        assert (v.delta is not None) == bool(layer.params)  # the conv and dense layers
+        if v.delta is not None:
+            assert v.delta.shape == (1, *v.output_shape)
+            # BP3: each bias gradient is δ summed over the positions of its map.
+            per_map = v.delta.reshape(v.output_shape[0], -1).sum(axis=1)
+            np.testing.assert_allclose(per_map, grads[f"{v.index}.b"], rtol=1e-12, atol=1e-15)
+            assert v.delta_norm == pytest.approx(np.linalg.norm(v.delta), rel=1e-15)
+    assert [r["layer"] for r in ex.learning_speed()] == [0, 2, 4, 6]
+    assert [r["norm"] for r in ex.learning_speed()] == pytest.approx(
+        [np.linalg.norm(nb) for nb in nabla_b], rel=1e-12)
+    out = ex.layers[-1]  # BP1 for softmax and log-likelihood: δᴸ = aᴸ − y
+    np.testing.assert_allclose(out.delta[0], net.feedforward(x) - np.eye(4)[2], atol=1e-12)
+    assert ex.cost == pytest.approx(net.total_cost(x[np.newaxis], [2]), rel=1e-12)
+    assert ex.predicted == int(net.predict(x)) and ex.label == 2
+
+
+def test_conv_json_and_text_from_the_cli(tmp_path, capsys):
+    net = Sequential("conv:4x5x5:tanh,pool:2,dense:6:sigmoid,softmax:10", seed=1,
+                     dtype="float64")
+    path = save_model(net, tmp_path / "conv.npz")
+    assert main(["explain", str(path), "--sample", "--index", "1", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    x, y = load_sample(dtype="float64").test
+    grads = net.gradients(x[1:2], y[1:2])
+    assert doc["label"] == int(y[1]) and doc["input_shape"] == [1, 28, 28]
+    layers = doc["layers"]
+    assert [(r["input_shape"], r["output_shape"]) for r in layers] == [
+        ([1, 28, 28], [4, 24, 24]), ([4, 24, 24], [4, 12, 12]), ([4, 12, 12], [576]),
+        ([576], [6]), ([6], [10])]
+    conv = layers[0]
+    assert conv["params"]["w"]["shape"] == [4, 1, 5, 5] and conv["params"]["b"]["shape"] == [4]
+    assert conv["grads"]["w"] == {"min": grads["0.w"].min(), "mean": grads["0.w"].mean(),
+                                  "max": grads["0.w"].max()}
+    assert conv["delta"]["shape"] == [4, 24, 24]
+    assert set(conv["delta"]["stats"]) == {"min", "mean", "max"} and conv["delta"]["norm"] > 0
+    assert "delta" not in layers[1] and layers[1]["params"] == {}
+    assert [r["norm"] for r in doc["learning_speed"]] == pytest.approx(
+        [np.linalg.norm(grads[f"{i}.b"]) for i in (0, 3, 4)], rel=1e-12)
+
+    assert main(["explain", str(path), "--sample", "--index", "1"]) == 0
+    out = capsys.readouterr().out
+    for text in ("Layer 0 · conv 4×5×5 tanh: input (1,28,28) → output (4,24,24)",
+                 "Layer 1 · pool 2×2: input (4,24,24) → output (4,12,12)",
+                 "Layer 4 · dense 10 softmax: input (6) → output (10)",
+                 f"true label {int(y[1])}", "Learning speed"):
+        assert text in out, text
+    delta_rows = [line.split() for line in out.splitlines() if line.startswith("  δ ")]
+    assert [r[1] for r in delta_rows] == ["(4,24,24)", "(6)", "(10)"]
+    assert float(delta_rows[0][-1]) == pytest.approx(conv["delta"]["norm"], rel=1e-3)
+
+
+def test_a_conv_example_of_the_wrong_shape_is_refused():
+    net = _conv_net()
+    with pytest.raises(ValueError, match=r"one input of shape \(2, 9, 8\) or \(144,\)"):
+        explain(net, np.zeros(143), 0)
+    with pytest.raises(ValueError, match=r"label must be in \[0, 4\)"):
+        explain(net, np.zeros(144), 4)

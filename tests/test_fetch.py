@@ -366,7 +366,17 @@ def test_gzipped_cached_files_count(
 ) -> None:
     for name, data in idx_files.items():
         (tmp_path / f"{name}.gz").write_bytes(gzip.compress(data))
-    fetch_mnist(tmp_path, sources=[], checksums=sums, log=None)  # nothing to fetch
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    lines: list[str] = []
+    # No source to fetch from: any file not counted as cached would raise DataError.
+    assert fetch_mnist(tmp_path, sources=[], checksums=sums, log=lines.append) == tmp_path
+    assert lines == [f"{name}: already in {tmp_path}, SHA-256 ok" for name in MNIST_FILES]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing written
+    damaged = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    labels = idx_files["t10k-labels-idx1-ubyte"]
+    damaged.write_bytes(gzip.compress(labels[:-1] + bytes([labels[-1] ^ 1])))  # one label
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte"):
+        fetch_mnist(tmp_path, sources=[], checksums=sums, log=None)
 
 
 def test_checksums_must_cover_every_file(tmp_path: Path) -> None:
@@ -447,3 +457,66 @@ def test_cli_fetch_failure(
     err = capsys.readouterr().err
     assert err.startswith(f"nndl: error: could not fetch MNIST into {tmp_path}")
     assert "HTTP 404" in err
+
+
+# -- damaged .gz in the cache (zlib.error, not only a bad checksum) ---------------------
+
+
+def corrupt_gzip(data: bytes) -> bytes:
+    """``data`` gzipped, then its first deflate byte flipped: gunzipping raises zlib.error."""
+    import zlib
+
+    good = gzip.compress(data, mtime=0)
+    bad = good[:10] + bytes([good[10] ^ 0xFF]) + good[11:]
+    with pytest.raises(zlib.error):
+        gzip.decompress(bad)
+    return bad
+
+
+def test_cli_fetch_replaces_a_corrupt_cached_gz(
+    tmp_path: Path,
+    fake_defaults: Server,
+    idx_files: dict[str, bytes],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake_defaults.serve_gz(idx_files)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for name, data in idx_files.items():
+        (cache / name).write_bytes(data)
+    (cache / "train-labels-idx1-ubyte").unlink()
+    (cache / "train-labels-idx1-ubyte.gz").write_bytes(
+        corrupt_gzip(idx_files["train-labels-idx1-ubyte"])
+    )
+    assert main(["fetch", "--data-dir", str(cache)]) == 0
+    out = capsys.readouterr().out
+    assert "train-labels-idx1-ubyte.gz is unreadable" in out and "fetching it again" in out
+    assert fake_defaults.requests == ["/mnist/train-labels-idx1-ubyte.gz"]
+    assert_cache_exact(cache, idx_files)  # the damaged .gz is gone
+
+
+@pytest.mark.parametrize("command", [["evaluate", "{model}"], ["train", "--epochs", "1"]])
+def test_corrupt_cached_gz_is_a_clear_error(
+    command: list[str],
+    tmp_path: Path,
+    idx_files: dict[str, bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from nndl import Network
+    from nndl.io import save_model
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for name, data in idx_files.items():
+        (cache / (name + ".gz")).write_bytes(gzip.compress(data))
+    damaged = cache / "t10k-images-idx3-ubyte.gz"
+    damaged.write_bytes(corrupt_gzip(idx_files["t10k-images-idx3-ubyte"]))
+    monkeypatch.setenv("NNDL_DATA_DIR", str(cache))  # the default cache
+    model = save_model(Network([4, 3, 10], seed=0), tmp_path / "m.npz")
+    argv = [a.format(model=model) for a in command]
+    assert main([*argv, "--sizes", "4,3,10"] if argv[0] == "train" else argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"nndl: error: {damaged}: corrupt gzip data")
+    assert "run `nndl fetch`" in err and "Traceback" not in err
+    assert "falling back" not in err

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from nndl import ModelFileError, Network
+from nndl.data import load_sample
 from nndl.io import FORMAT_VERSION, META_KEY, load_model, read_header, save_model
 from nndl.sequential import Sequential
 
@@ -273,3 +274,33 @@ def test_truncated_member_is_a_clear_error(tmp_path):
                "0.w.npy": _npy(np.zeros((2, 4)))[:-16], "0.b.npy": _npy(np.zeros(2))}
     with pytest.raises(ModelFileError, match="truncated"):
         load_model(_write_zip(tmp_path / "cut.npz", members))
+
+
+# -- convolutional models --------------------------------------------------------------
+def test_conv_round_trip_gives_identical_predictions(tmp_path):
+    net = Sequential("conv:4x5x5,pool:2,conv:6x3x3,dense:12:relu,dropout:0.5,softmax:10",
+                     seed=5)
+    x = load_sample(dtype="float32").test[0]
+    path = save_model(net, tmp_path / "conv.npz", metadata={"note": "x"})
+    with np.load(path) as archive:
+        assert {"0.w", "0.b", "2.w", "4.w", "6.b"} <= set(archive.files)
+    loaded = load_model(path)
+    assert isinstance(loaded, Sequential)
+    assert loaded.metadata == {"note": "x"}
+    assert loaded.config() == net.config()
+    assert np.array_equal(loaded.feedforward(x), net.feedforward(x))
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda arrays, header: arrays.update({"0.w": np.zeros((3, 2, 2, 2), np.float32)}),
+     r"'0.w' of layer 0 \(conv 3×3×3 tanh\).*\(3, 2, 2, 2\).*expected \(3, 2, 3, 3\)"),
+    (lambda arrays, header: arrays.pop("3.b"), "missing array '3.b'"),
+    (lambda arrays, header: arrays.update({"9.w": np.zeros(3, np.float32)}), "9.w"),
+], ids=["wrong shape", "missing", "extra"])
+def test_mismatched_conv_arrays_are_named(tmp_path, mutate, message):
+    net = Sequential("conv:3x3x3:tanh,pool:2,dense:5:sigmoid,softmax:4",
+                     input_shape=(2, 7, 6), seed=0, dtype="float32")
+    path = save_model(net, tmp_path / "c.npz")
+    _rewrite(path, mutate)
+    with pytest.raises(ModelFileError, match=message):
+        load_model(path)

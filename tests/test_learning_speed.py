@@ -133,6 +133,7 @@ def test_verbose_prints_one_compact_line(sample, capsys):
     assert format_norms([1.0, 0.5]) == "1 | 0.5" and format_norms([2.0]) == "2"
 
 
+@pytest.mark.slow
 def test_cli_saves_the_norms_and_plot_draws_them(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     model = tmp_path / "net.npz"

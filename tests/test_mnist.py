@@ -10,50 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import nndl.data.fetch as fetch_module
+from data_helpers import make_folder
 from nndl.data import MNIST_FILES, load_data, load_mnist, load_sample, write_idx
 from nndl.errors import DataError
 
 SAMPLE = Path(__file__).resolve().parent.parent / "src" / "nndl" / "data" / "mnist_sample.npz"
-
-
-def make_folder(
-    folder: Path,
-    n_train: int = 10_050,
-    n_test: int = 20,
-    shape: tuple[int, ...] = (4, 4),
-    *,
-    gz: bool = False,
-    seed: int = 0,
-) -> dict[str, np.ndarray]:
-    """Write a small MNIST-shaped dataset of random pixels; return its arrays by file name."""
-    rng = np.random.default_rng(seed)
-    arrays = {
-        "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, *shape), dtype=np.uint8),
-        "train-labels-idx1-ubyte": rng.integers(0, 10, n_train, dtype=np.uint8),
-        "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, *shape), dtype=np.uint8),
-        "t10k-labels-idx1-ubyte": rng.integers(0, 10, n_test, dtype=np.uint8),
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, arr in arrays.items():
-        write_idx(folder / (name + (".gz" if gz else "")), arr)
-    return arrays
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every fetch fail at once, without touching the network."""
-
-    class Unreachable:
-        label = "test-source"
-
-        def get(self, name: str, *, timeout: float) -> bytes:
-            raise ConnectionError("no network in tests")
-
-        def close(self) -> None:
-            pass
-
-    monkeypatch.setattr(fetch_module, "default_sources", lambda: [Unreachable()])
 
 
 # -- the bundled sample ------------------------------------------------------

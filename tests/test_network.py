@@ -1,4 +1,4 @@
-"""The vectorised network against the seed's per-example algorithm, and its behaviour."""
+"""The vectorised network against the book's per-example algorithm, and its behaviour."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from nndl import Network
 from nndl.gradcheck import gradcheck, relative_error
-from nndl.seed import SeedNetwork, columns
+from nndl.reference import BookNetwork, columns
 
 ARCHITECTURES = [[4, 3], [5, 4, 3], [6, 5, 4, 3], [7, 3, 6, 4, 2]]
 
@@ -27,13 +27,13 @@ def batch(sizes, m, seed, as_labels):
 @pytest.mark.parametrize("sizes", ARCHITECTURES)
 @pytest.mark.parametrize("m", [1, 7, 10])
 @pytest.mark.parametrize("as_labels", [True, False])
-def test_backprop_equals_seed_mean_of_per_example_gradients(sizes, m, as_labels):
+def test_backprop_equals_book_mean_of_per_example_gradients(sizes, m, as_labels):
     net = Network(sizes, seed=m)
     x, y, targets = batch(sizes, m, seed=len(sizes), as_labels=as_labels)
-    seed = SeedNetwork(net.weights, net.biases)
+    book = BookNetwork(net.weights, net.biases)
     nabla_b, nabla_w = net.backprop(x, y)
     for j, (xc, yc) in enumerate(columns(x, targets)):
-        sb, sw = seed.backprop(xc, yc)
+        sb, sw = book.backprop(xc, yc)
         if j == 0:
             sum_b, sum_w = sb, sw
         else:
@@ -46,12 +46,12 @@ def test_backprop_equals_seed_mean_of_per_example_gradients(sizes, m, as_labels)
         assert relative_error(nabla_b[i], sum_b[i].ravel() / m) < 1e-10
 
 
-def test_backprop_of_one_example_is_the_seeds_gradient_exactly():
+def test_backprop_of_one_example_is_the_books_gradient_exactly():
     net = Network([5, 4, 3], seed=3)
     x, y, targets = batch([5, 4, 3], 1, seed=0, as_labels=True)
-    seed = SeedNetwork(net.weights, net.biases)
+    book = BookNetwork(net.weights, net.biases)
     (xc, yc), = columns(x, targets)
-    sb, sw = seed.backprop(xc, yc)
+    sb, sw = book.backprop(xc, yc)
     nb, nw = net.backprop(x[0], targets[0])  # 1-D input and target vector
     for i in range(2):
         np.testing.assert_allclose(nw[i], sw[i], rtol=1e-12, atol=1e-15)
@@ -61,23 +61,23 @@ def test_backprop_of_one_example_is_the_seeds_gradient_exactly():
 @pytest.mark.parametrize("sizes", ARCHITECTURES)
 @pytest.mark.parametrize("m", [1, 7, 10])
 @pytest.mark.parametrize("as_labels", [True, False])
-def test_update_mini_batch_equals_seed(sizes, m, as_labels):
+def test_update_mini_batch_equals_book(sizes, m, as_labels):
     net = Network(sizes, seed=11)
     x, y, targets = batch(sizes, m, seed=m, as_labels=as_labels)
-    seed = SeedNetwork(net.weights, net.biases)
+    book = BookNetwork(net.weights, net.biases)
     for _ in range(3):
         net.update_mini_batch(x, y, eta=3.0)
-        seed.update_mini_batch(columns(x, targets), 3.0)
+        book.update_mini_batch(columns(x, targets), 3.0)
     for i in range(len(sizes) - 1):
-        assert relative_error(net.weights[i], seed.weights[i]) < 1e-10
-        assert relative_error(net.biases[i], seed.biases[i].ravel()) < 1e-10
+        assert relative_error(net.weights[i], book.weights[i]) < 1e-10
+        assert relative_error(net.biases[i], book.biases[i].ravel()) < 1e-10
 
 
-def test_feedforward_matches_seed_for_single_and_batch():
+def test_feedforward_matches_book_for_single_and_batch():
     net = Network([6, 5, 4], seed=2)
     x = np.random.default_rng(2).random((9, 6))
-    seed = SeedNetwork(net.weights, net.biases)
-    expected = np.hstack([seed.feedforward(xi.reshape(-1, 1)) for xi in x]).T
+    book = BookNetwork(net.weights, net.biases)
+    expected = np.hstack([book.feedforward(xi.reshape(-1, 1)) for xi in x]).T
     np.testing.assert_allclose(net.feedforward(x), expected, rtol=1e-12)
     out1 = net.feedforward(x[0])
     assert out1.shape == (4,)
@@ -181,11 +181,11 @@ def test_gradcheck_catches_a_broken_gradient():
     y = np.array([0, 1, 1, 0])
 
     def broken(x, y):
-        nabla_b, nabla_w = net.backprop(x, y)
-        nabla_w[0] = nabla_w[0] * 1.01  # a 1% mistake in one layer
-        return nabla_b, nabla_w
+        grads = net.gradients(x, y)
+        grads["0.w"] = grads["0.w"] * 1.01  # a 1% mistake in one layer
+        return grads
 
-    report = gradcheck(net, x, y, backprop=broken)
+    report = gradcheck(net, x, y, gradients=broken)
     assert not report.passed
     failed = [(c.layer, c.name) for c in report.checks if not c.passed]
     assert failed == [(2, "weights")]

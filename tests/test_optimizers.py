@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from nndl import Network
+from nndl.data import load_sample
 from nndl.optimizers import SGD, Adam, Momentum, get_optimizer
+from nndl.sequential import Sequential
 
 
 def test_sgd_step():
@@ -104,3 +106,17 @@ def test_optimizer_object_keeps_state_between_calls():
     net.SGD((x, y), 1, 50, 0.01, optimizer=opt, verbose=False)
     net.SGD((x, y), 1, 50, 0.01, optimizer=opt, verbose=False)
     assert opt.t == 2 * math.ceil(200 / 50)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_optimizers_and_l2_train_a_conv_net(optimizer):
+    data = load_sample(dtype="float32")
+    x, y = data.training
+    net = Sequential("conv:4x5x5,pool:2,dense:30:relu,softmax:10", seed=3)
+    eta = 0.001 if optimizer == "adam" else 0.05
+    history = net.SGD((x[:600], y[:600]), 3, 20, eta, data.test, lmbda=0.1,
+                      optimizer=optimizer, verbose=False, monitor_training_cost=True)
+    costs = history["training_cost"]
+    assert costs[-1] < costs[0]
+    assert history["test_accuracy"][-1] > 0.6

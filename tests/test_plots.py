@@ -27,6 +27,7 @@ def _png_size(path):
         return im.size
 
 
+@pytest.mark.slow
 def test_plot_writes_four_pngs(model, tmp_path, capsys):
     out = tmp_path / "figs"
     assert main(["plot", str(model), "--out", str(out), "--sample"]) == 0
@@ -35,6 +36,7 @@ def test_plot_writes_four_pngs(model, tmp_path, capsys):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
+@pytest.mark.slow
 def test_model_without_history_says_so(tmp_path, capsys):
     path = save_model(Network([784, 4, 10], seed=0), tmp_path / "bare.npz")
     assert main(["plot", str(path), "--out", str(tmp_path / "figs"), "--sample"]) == 0
@@ -55,6 +57,7 @@ def test_digits(tmp_path, capsys):
     assert "too many" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_plot_draws_a_convolutional_model(tmp_path):
     from nndl import Sequential
 

@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from nndl.gradcheck import numerical_gradient, relative_error
+from nndl.gradcheck import gradcheck, numerical_gradient, relative_error
 from nndl.layers import Conv2D, Dense, Dropout, parse_layers
+from nndl.regularizers import get_regularizer
 from nndl.sequential import Sequential
 
 TOL = 1e-6
@@ -18,7 +19,12 @@ def small_net(spec: str, shape=(2, 8, 7), seed=0, **kwargs) -> Sequential:
     return Sequential(spec, input_shape=shape, seed=seed, dtype="float64", **kwargs)
 
 
-def check_network_gradients(net: Sequential, x: np.ndarray, y: np.ndarray) -> None:
+def check_thinned_network_gradients(net: Sequential, x: np.ndarray, y: np.ndarray) -> None:
+    """The gradient with dropout on is that of the thinned network (the same masks each pass).
+
+    :func:`nndl.gradcheck.gradcheck` checks the network as evaluated (dropout
+    off); this checks what a training step uses.
+    """
     dropouts = [layer for layer in net.layers if isinstance(layer, Dropout)]
     states = [layer.rng.bit_generator.state for layer in dropouts]
 
@@ -41,6 +47,12 @@ def check_network_gradients(net: Sequential, x: np.ndarray, y: np.ndarray) -> No
         assert err < TOL, f"{name}: {err}"
 
 
+def _random_biases(net: Sequential, rng: np.random.Generator) -> None:
+    for layer in net.layers:
+        if "b" in layer.params:
+            layer.params["b"][:] = 0.1 * rng.standard_normal(layer.params["b"].shape)
+
+
 @pytest.mark.parametrize(
     "spec",
     [
@@ -52,17 +64,41 @@ def check_network_gradients(net: Sequential, x: np.ndarray, y: np.ndarray) -> No
 def test_whole_network_gradients(spec):
     net = small_net(spec)
     rng = np.random.default_rng(1)
-    for layer in net.layers:
-        if "b" in layer.params:
-            layer.params["b"][:] = 0.1 * rng.standard_normal(layer.params["b"].shape)
+    _random_biases(net, rng)
     x = rng.standard_normal((3, net.n_inputs))
-    check_network_gradients(net, x, np.array([0, 3, 1]))
+    report = gradcheck(net, x, np.array([0, 3, 1]))
+    assert report.passed, str(report)
+    assert [c.param for c in report.checks] == list(net.state_dict())
+
+
+def test_dropout_gradient_is_that_of_the_thinned_network():
+    net = small_net("conv:2x3x3:tanh:s2,dense:6:sigmoid,dropout:0.3,softmax:4")
+    rng = np.random.default_rng(1)
+    _random_biases(net, rng)
+    check_thinned_network_gradients(net, rng.standard_normal((3, net.n_inputs)),
+                                     np.array([0, 3, 1]))
 
 
 def test_relu_network_gradients_with_quadratic_cost():
     net = small_net("conv:3x3:relu,pool:2,dense:4:sigmoid", cost="quadratic")
     x = np.random.default_rng(2).standard_normal((2, net.n_inputs))
-    check_network_gradients(net, x, np.array([[1.0, 0, 0, 0], [0, 0, 1.0, 0]]))
+    report = gradcheck(net, x, np.array([[1.0, 0, 0, 0], [0, 0, 1.0, 0]]), tolerance=TOL)
+    assert report.passed, str(report)
+
+
+def test_gradcheck_catches_a_broken_conv_gradient():
+    net = small_net("conv:3x3x2:tanh,pool:2,softmax:4")
+    x = np.random.default_rng(3).standard_normal((3, net.n_inputs))
+
+    def broken(x, y):
+        grads = net.gradients(x, y)
+        grads["0.w"][0, 0, 0, 0] += 1e-4  # one wrong entry of one filter
+        return grads
+
+    report = gradcheck(net, x, np.array([0, 3, 1]), gradients=broken)
+    assert [(c.layer, c.name, c.label) for c in report.checks if not c.passed] == [
+        (0, "weights", "conv 3×3×2 tanh")]
+    assert "FAIL" in str(report)
 
 
 def test_batch_gradient_is_the_mean_of_example_gradients():
@@ -244,3 +280,34 @@ def test_evaluation_in_slices_matches_one_pass(monkeypatch):
     whole = net.feedforward(x)
     monkeypatch.setattr(nndl.sequential, "EVAL_BATCH", 3)
     np.testing.assert_allclose(net.feedforward(x), whole, atol=1e-14)
+
+
+# -- the Model hooks: parameters, regularised flags, snapshots -------------------------
+HOOKS_SPEC = "conv:3x3x3:tanh,pool:2,dense:5:sigmoid,softmax:4"
+
+
+def test_hooks_list_every_parameter_and_regularise_only_weights():
+    net = small_net(HOOKS_SPEC, shape=(2, 7, 6))
+    params = net.parameters()
+    assert len(params) == 6
+    assert net.regularized() == [True, False, True, False, True, False]
+    assert params[0] is net.layers[0].params["w"]
+    assert sum(p.size for p in params) == net.n_params
+
+
+def test_gradients_plus_l2_penalty_match_finite_differences():
+    net = small_net(HOOKS_SPEC, shape=(2, 7, 6))
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, net.n_inputs))
+    y = np.eye(4)[[0, 3, 1]]
+    report = gradcheck(net, x, y, regularizer=get_regularizer("l2", 0.7), n=5, tolerance=TOL)
+    assert report.passed, str(report)
+
+
+def test_snapshot_and_restore_work_on_sequential():
+    net = small_net(HOOKS_SPEC, shape=(2, 7, 6))
+    snap = net.snapshot()
+    for p in net.parameters():
+        p += 1.0
+    net.restore(snap)
+    assert all(np.array_equal(p, s) for p, s in zip(net.parameters(), snap, strict=True))

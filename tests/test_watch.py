@@ -17,22 +17,20 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
-from starlette.testclient import TestClient  # noqa: E402
-
 from nndl.cli import main  # noqa: E402
 from nndl.data import load_sample  # noqa: E402
 from nndl.io import load_model  # noqa: E402
 from nndl.web.session import Cursor, WatchSession, jsonable  # noqa: E402
 from nndl.web.watch import create_watch_app  # noqa: E402
 from watch_helpers import SLOW, training_session, wait_for  # noqa: E402
-from web_helpers import live_server  # noqa: E402
+from web_helpers import live_server, make_client  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
-def client_for(session: WatchSession) -> TestClient:
-    return TestClient(create_watch_app(session), base_url=BASE)
+def client_for(session: WatchSession):
+    return make_client(create_watch_app(session), base_url=BASE)
 
 
 # -- the session: what the training thread and the pages share -----------------------------
@@ -262,16 +260,17 @@ def _finish(proc, lines):
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_training_and_saves_the_best_epoch(tmp_path):
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_training_and_saves_the_best_epoch(tmp_path, sig, code):
     path = tmp_path / "net.npz"
     proc, url, lines = _start(tmp_path, *SLOW, "--save", str(path))
     try:
         wait_for(lambda: httpx.get(url + "/api/watch/state").json()["history"], 60)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         output = _finish(proc, lines)
     finally:
         proc.kill()
-    assert proc.returncode == 130, output
+    assert proc.returncode == code, output
     assert "keeping the best epoch so far" in output and path.exists()
     assert load_model(path).metadata["training"]["interrupted"] is True
 
@@ -305,6 +304,7 @@ def test_watch_refuses_a_busy_port_before_training(capsys):
     assert f"cannot listen on 127.0.0.1:{port}" in err.err and "Training" not in err.out
 
 
+@pytest.mark.slow
 def test_a_convolutional_network_is_watched_too():
     with training_session("--sample", "--layers", "conv:4x5x5,pool:2,dense:20:relu,softmax:10",
                           "--epochs", "1", "--mini-batch-size", "50", "--eta", "0.01") as session:
@@ -321,4 +321,11 @@ def test_watch_without_the_web_extra_says_how_to_install_it(monkeypatch, capsys)
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn raises ImportError
     assert main(["watch", "--sample"]) == 1
     err = capsys.readouterr().err
-    assert "needs the web extra (uvicorn is missing): pip install 'nndl[web]'" in err
+    assert 'nndl watch needs the web extra (uvicorn is not installed): pip install "nndl[web]"' \
+        in err
+
+
+def test_watch_reports_refused_options_as_nndl_train_does(capsys):
+    assert main(["watch", "--sample", "--sizes", "100,10", "--port", "0"]) == 1
+    assert "--sizes starts with 100 inputs but the images have 784 pixels" in \
+        capsys.readouterr().err

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import warnings
 
 import numpy as np
 import pytest
@@ -15,16 +14,13 @@ pytest.importorskip("httpx", reason="Starlette's TestClient needs httpx")
 
 from PIL import Image  # noqa: E402
 
-with warnings.catch_warnings():  # Starlette >= 1.x suggests httpx2 for its TestClient
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
 from nndl import Network  # noqa: E402
 from nndl.cli import main  # noqa: E402
 from nndl.data import load_sample  # noqa: E402
 from nndl.io import load_model  # noqa: E402
 from nndl.preprocess import save_png  # noqa: E402
 from nndl.web.app import STATIC_DIR, create_app  # noqa: E402
-from web_helpers import train_small_model  # noqa: E402
+from web_helpers import make_client, train_small_model  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +35,7 @@ def model(model_path):
 
 @pytest.fixture(scope="module")
 def client(model):
-    with TestClient(create_app(model)) as c:
+    with make_client(create_app(model)) as c:
         yield c
 
 
@@ -75,7 +71,7 @@ def test_a_convolutional_model_is_served_too():
 
     net = Sequential("conv:4x5x5,pool:2,dense:16:relu,softmax:10", seed=0)
     x, _ = load_sample(dtype="float32").test
-    with TestClient(create_app(net)) as conv_client:
+    with make_client(create_app(net)) as conv_client:
         summary = conv_client.get("/api/model").json()
         assert summary["kind"] == "Sequential" and summary["layers"][0] == "conv 4×5×5 relu"
         reply = conv_client.post("/api/predict", json={"pixels": x[0].tolist()})
@@ -178,7 +174,8 @@ def test_bad_requests_get_400_with_a_reason(client, model, body, message):
 
 
 def test_body_over_the_limit_gets_413(client):
-    reply = client.post("/api/predict", content=b" " * (2 * 1024 * 1024 + 1))
+    reply = client.post("/api/predict", content=b" " * (2 * 1024 * 1024 + 1),
+                        headers={"content-type": "application/json"})
     assert reply.status_code == 413 and "too large" in reply.json()["error"]
 
 
@@ -189,8 +186,9 @@ def test_body_over_the_limit_without_content_length_gets_413(model):
         for _ in range(20):
             yield b" " * 1000
 
-    with TestClient(app) as c:
-        reply = c.post("/api/predict", content=chunks())
+    with make_client(app) as c:
+        reply = c.post("/api/predict", content=chunks(),
+                       headers={"content-type": "application/json"})
         assert reply.status_code == 413 and "10,000 bytes" in reply.json()["error"]
         small = c.post("/api/predict", json={"pixels": [0.25] * 784})
         assert small.status_code == 200

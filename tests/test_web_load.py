@@ -32,6 +32,7 @@ def png_of(pixels: np.ndarray, path) -> bytes:
     return path.read_bytes()
 
 
+@pytest.mark.slow
 def test_200_concurrent_predictions(tmp_path, record_property, capsys):
     model_path = train_small_model(tmp_path / "net.npz")
     model = load_model(model_path)

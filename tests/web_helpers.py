@@ -87,3 +87,18 @@ def serve_in_subprocess(model_path: Path, *, timeout: float = 90.0) -> Iterator[
             proc.wait()
         reader.join(timeout=10)  # the pipe is at EOF once the server has exited
         proc.stdout.close()
+
+
+def make_client(app: Any, **options: Any) -> Any:
+    """Starlette's ``TestClient`` for ``app``, as a browser on http://127.0.0.1:8000 would be.
+
+    (The server answers only requests whose ``Host`` names it, so the
+    client's default ``testserver`` would be refused.)
+    """
+    import warnings
+
+    with warnings.catch_warnings():  # Starlette >= 1.x suggests httpx2 for its TestClient
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    options.setdefault("base_url", "http://127.0.0.1:8000")
+    return TestClient(app, **options)

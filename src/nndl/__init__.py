@@ -14,10 +14,24 @@ Examples
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
 from nndl.errors import DataError, ModelFileError, NNDLError, TrainingDiverged  # noqa: E402
-from nndl.estimator import NNClassifier  # noqa: E402
 from nndl.network import Network  # noqa: E402
 from nndl.sequential import Sequential  # noqa: E402
+
+if TYPE_CHECKING:
+    from nndl.estimator import NNClassifier
+
+
+def __getattr__(name: str) -> Any:
+    # NNClassifier is imported on first use: with scikit-learn installed its
+    # module imports scikit-learn (and SciPy), which the CLI and the core never need.
+    if name == "NNClassifier":
+        from nndl.estimator import NNClassifier
+
+        return NNClassifier
+    raise AttributeError(f"module 'nndl' has no attribute {name!r}")
 
 __all__ = [
     "DataError",

@@ -15,6 +15,18 @@ class DataError(NNDLError, ValueError):
     """A dataset file is missing, malformed, truncated or fails its checksum."""
 
 
+class DataUnavailable(DataError):
+    """The data set is not there and could not be fetched (as opposed to present but broken).
+
+    Only this error lets :func:`nndl.data.load_data` fall back to the bundled
+    sample: a damaged file is never silently replaced by other data.
+    """
+
+
+class MissingExtraError(NNDLError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
 class ModelFileError(NNDLError, ValueError):
     """A saved model file cannot be read: unknown format, missing or mis-shaped arrays."""
 

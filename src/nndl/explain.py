@@ -1,25 +1,34 @@
-"""Backpropagation for one example, step by step, with the dimension of every symbol.
+"""Backpropagation for one example, step by step, with the shape of every symbol.
 
-The seed walks through backpropagation in five steps:
+:func:`explain` runs one example through any network with one backward pass
+of the engine (:meth:`~nndl.sequential.Sequential.gradients`, dropout off)
+and reads what the layers kept of it: their weighted inputs zˡ, activations
+aˡ and errors δˡ = ∂C/∂zˡ, and the gradients.  Nothing is re-derived, so the
+numbers shown *are* the numbers training uses.
+
+A fully connected network (:func:`is_fully_connected`) is shown in the
+seed's five steps:
 
 1. input a¹ = x;
 2. feedforward: zˡ = wˡaˡ⁻¹ + bˡ and aˡ = σ(zˡ) for l = 2, …, L;
 3. output error (BP1): δᴸ = ∇ₐC ⊙ σ'(zᴸ);
 4. backpropagate the error (BP2): δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ'(zˡ) for l = L−1, …, 2;
-5. the gradient (BP3, BP4): ∂C/∂bˡ = δˡ and ∂C/∂wˡ = δˡ(aˡ⁻¹)ᵀ.
+5. the gradient (BP3, BP4): ∂C/∂bˡ = δˡ and ∂C/∂wˡ = δˡ(aˡ⁻¹)ᵀ,
 
-:func:`explain` runs one example through a :class:`~nndl.network.Network`
-and returns every symbol of those steps with its shape in the book's
-*column* notation (one example is a column vector, ``a¹`` is ``(784, 1)``)
-and in the *batch* form the code uses (examples are rows, ``a¹`` is
-``(1, 784)`` and ``z = a @ w.T + b``).  Layers are numbered as in the book:
-the input layer is 1, so ``net.weights[0]`` is w².
+every symbol with its shape in the book's *column* notation (one example is
+a column vector, ``a¹`` is ``(784, 1)``) and in the *batch* form the code
+uses (examples are rows, ``a¹`` is ``(1, 784)`` and ``z = a @ w.T + b``).
+Layers are numbered as in the book: the input layer is 1, so
+``net.weights[0]`` is w².  Only the factors shown beside δ — ∇ₐC, σ'(zˡ)
+and (wˡ⁺¹)ᵀδˡ⁺¹ — are computed here, to show what δ is made of.
 
-The numbers are not re-derived: zˡ, aˡ, δˡ, ∂C/∂bˡ and ∂C/∂wˡ are those
-of :meth:`Network.backprop`'s pass (the dense layers keep zˡ and aˡ; for one
-example ∂C/∂bˡ = δˡ, so δˡ is read from it).  Only the factors shown
-beside them, ∇ₐC, σ'(zˡ) and (wˡ⁺¹)ᵀδˡ⁺¹, are computed here, to show what
-δ is made of.
+Any other (convolutional) network is shown layer by layer, numbered as
+``model.layers`` (and the state dict: ``"0.w"``): each layer's input and
+output shapes, its parameters and their gradients, its output a and its
+error δ = ∂C/∂z (shape, min/mean/max and ‖δ‖).
+
+For every model the explanation also gives each layer's *learning speed*,
+the book's chapter-5 measure ‖∂C/∂bˡ‖ — for a dense layer that is ‖δˡ‖.
 
 Examples
 --------
@@ -34,6 +43,20 @@ Examples
 ((3, 2), (3, 2))
 >>> ex.quantity("a¹").shape_column, ex.quantity("a¹").shape_batch
 ((2, 1), (1, 2))
+>>> [row["layer"] for row in ex.learning_speed()]
+[2, 3]
+
+A convolutional network, layer by layer:
+
+>>> from nndl.sequential import Sequential
+>>> conv = Sequential("conv:2x3x3,pool:2,softmax:3", input_shape=(1, 6, 6), seed=0,
+...                   dtype="float64")
+>>> ex = explain(conv, np.linspace(0, 1, 36), 2)
+>>> [(v.label, v.input_shape, v.output_shape) for v in ex.layers]
+[('conv 2×3×3 relu', (1, 6, 6), (2, 4, 4)), ('pool 2×2', (2, 4, 4), (2, 2, 2)), \
+('flatten', (2, 2, 2), (8,)), ('dense 3 softmax', (8,), (3,))]
+>>> ex.layers[0].delta.shape, {k: g.shape for k, g in ex.layers[0].grads.items()}
+((1, 2, 4, 4), {'w': (2, 1, 3, 3), 'b': (2,)})
 """
 
 from __future__ import annotations
@@ -44,17 +67,29 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from nndl.activations import Softmax
+from nndl.activations import Activation, Softmax
+from nndl.layers.base import ActivatedLayer, format_shape
+
+Array = NDArray[np.floating]
 
 #: Vectors with at most this many entries are shown whole.
 SHORT = 10
 
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
+_BOOK_NUMBERING = "book: the input layer is 1; weights[0] is w²"
+_LAYER_NUMBERING = "model.layers[i] is layer i (its parameters are 'i.w', 'i.b')"
+_PARAM_NAMES = {"w": "weights", "b": "biases"}
+
 
 def sup(n: int | str) -> str:
     """Return ``n`` in superscript digits: ``sup(12) == '¹²'``."""
     return str(n).translate(_SUPERSCRIPTS)
+
+
+def _stats(value: Array) -> dict[str, float]:
+    v = np.asarray(value, dtype=np.float64)
+    return {"min": float(v.min()), "mean": float(v.mean()), "max": float(v.max())}
 
 
 @dataclass
@@ -79,13 +114,12 @@ class Quantity:
     meaning: str
     shape_column: tuple[int, ...]
     shape_batch: tuple[int, ...]
-    value: NDArray[np.floating]
+    value: Array
 
     @property
     def stats(self) -> dict[str, float]:
         """``min``, ``mean`` and ``max`` of the entries."""
-        v = np.asarray(self.value, dtype=np.float64)
-        return {"min": float(v.min()), "mean": float(v.mean()), "max": float(v.max())}
+        return _stats(self.value)
 
     @property
     def short(self) -> bool:
@@ -127,12 +161,78 @@ class Step:
 
 
 @dataclass
-class Explanation:
-    """The five steps of backpropagation for one example, and the verdict.
+class LayerView:
+    """One layer on the example, as the backward pass left it (copies).
 
     Attributes
     ----------
-    sizes : list of int
+    index : int
+        Position in ``model.layers`` (the prefix of its state-dict names).
+    number : int or None
+        The number the explanation shows: the book's l (2, …, L) for the
+        dense layers of a fully connected network (None for its dropout
+        layers), else :attr:`index`.
+    params, grads : dict of str to ndarray
+        The parameters and ∂C/∂ of each, by name (``"w"``, ``"b"``).
+    activation : Activation or None
+        σ of a layer computing a = σ(z) (dense, convolution); None otherwise.
+    z, a, delta : ndarray or None
+        zˡ, aˡ and δˡ = ∂C/∂zˡ, shaped ``(1, *output_shape)``; None for layers
+        without a σ (pooling, flatten, dropout).
+    """
+
+    index: int
+    number: int | None
+    label: str
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    params: dict[str, Array]
+    grads: dict[str, Array]
+    activation: Activation | None = None
+    z: Array | None = None
+    a: Array | None = None
+    delta: Array | None = None
+
+    @property
+    def delta_norm(self) -> float | None:
+        """‖δˡ‖, the Euclidean norm of the layer's whole error map."""
+        return None if self.delta is None else float(np.linalg.norm(self.delta))
+
+    @property
+    def learning_speed(self) -> float | None:
+        """‖∂C/∂bˡ‖, the book's chapter-5 learning speed (= ‖δˡ‖ for a dense layer)."""
+        return float(np.linalg.norm(self.grads["b"])) if "b" in self.grads else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form: shapes, gradient statistics, output and δ statistics."""
+        d: dict[str, Any] = {
+            "index": self.index,
+            "layer": self.label,
+            "input_shape": list(self.input_shape),
+            "output_shape": list(self.output_shape),
+            "params": {name: {"shape": list(p.shape), "stats": _stats(p)}
+                       for name, p in self.params.items()},
+            "grads": {name: _stats(g) for name, g in self.grads.items()},
+            "learning_speed": self.learning_speed,
+        }
+        if self.a is not None:
+            d["output"] = _stats(self.a)
+        if self.delta is not None:
+            d["delta"] = {"shape": list(self.delta.shape[1:]), "stats": _stats(self.delta),
+                          "norm": self.delta_norm}
+        return d
+
+
+@dataclass
+class Explanation:
+    """One example through a network: its layers, the five steps (if dense), the verdict.
+
+    Attributes
+    ----------
+    fully_connected : bool
+        Whether :attr:`steps` holds the book's five steps (else it is empty).
+    layers : list of LayerView
+        Every layer of the model, first to last.
     steps : list of Step
         In the seed's order, numbered 1 to 5.
     target : ndarray
@@ -145,14 +245,36 @@ class Explanation:
         C for this example.
     """
 
-    sizes: list[int]
+    fully_connected: bool
+    input_shape: tuple[int, ...]
     cost_name: str
-    activations: list[str]
+    dtype: str
+    n_params: int
+    layers: list[LayerView]
     steps: list[Step]
-    target: NDArray[np.floating]
+    target: Array
     label: int | None
     predicted: int
     cost: float
+
+    @property
+    def activated(self) -> list[LayerView]:
+        """The layers computing a = σ(z), in order (a fully connected net's dense layers)."""
+        return [v for v in self.layers if v.activation is not None]
+
+    @property
+    def sizes(self) -> list[int]:
+        """Neurons per layer, input first (meaningful for a fully connected network)."""
+        return [int(np.prod(self.input_shape))] + [v.output_shape[0] for v in self.activated]
+
+    @property
+    def activations(self) -> list[str]:
+        return [v.activation.name for v in self.activated]  # type: ignore[union-attr]
+
+    @property
+    def output(self) -> Array:
+        """aᴸ for the example, shape ``(n_L,)``."""
+        return self.activated[-1].a[0]  # type: ignore[index]
 
     def quantity(self, symbol: str) -> Quantity:
         """The quantity called ``symbol`` (first match), e.g. ``"δ³"``."""
@@ -162,51 +284,71 @@ class Explanation:
                     return q
         raise KeyError(f"no quantity {symbol!r}")
 
+    def learning_speed(self) -> list[dict[str, Any]]:
+        """``layer`` (its number), ``label`` and ``norm`` = ‖∂C/∂bˡ‖ of each layer with biases."""
+        return [
+            {"layer": v.number, "label": v.label, "norm": v.learning_speed}
+            for v in self.layers
+            if v.learning_speed is not None
+        ]
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form of the whole explanation."""
-        return {
-            "sizes": list(self.sizes),
-            "cost_function": self.cost_name,
-            "activations": list(self.activations),
-            "layer_numbering": "book: the input layer is 1; weights[0] is w²",
+        verdict = {
             "label": self.label,
             "target": [float(v) for v in np.ravel(self.target)],
             "predicted": self.predicted,
             "cost": self.cost,
-            "steps": [s.as_dict() for s in self.steps],
         }
-
-
-def _col(n: int) -> tuple[int, int]:
-    return (n, 1)
+        if self.fully_connected:
+            return {
+                "sizes": self.sizes, "cost_function": self.cost_name,
+                "activations": self.activations, "layer_numbering": _BOOK_NUMBERING,
+                **verdict, "steps": [s.as_dict() for s in self.steps],
+                "learning_speed": self.learning_speed(),
+            }
+        return {
+            "input_shape": list(self.input_shape), "cost_function": self.cost_name,
+            "dtype": self.dtype, "n_params": self.n_params, "layer_numbering": _LAYER_NUMBERING,
+            **verdict, "output": [float(v) for v in self.output],
+            "layers": [v.as_dict() for v in self.layers],
+            "learning_speed": self.learning_speed(),
+        }
 
 
 def is_fully_connected(model: Any) -> bool:
     """Whether ``model`` is a stack of dense layers (and dropout) on vector inputs.
 
-    Such a network is explained in the book's five steps (:func:`explain`);
-    any other (convolutional) one layer by layer (:func:`nndl.explain_layers`).
+    Such a network is explained in the book's five steps; any other
+    (convolutional) one layer by layer.
     """
     return len(model.input_shape) == 1 and all(
         layer.kind == "dense" or layer.train_only for layer in model.layers
     )
 
 
-def explain(net: Any, x: Any, y: Any) -> Explanation:
-    """Run one example through ``net`` and return the five steps of backpropagation.
+def explain(model: Any, x: Any, y: Any) -> Explanation:
+    """Run one example through ``model`` (one backward pass, dropout off) and explain it.
 
     Parameters
     ----------
-    net : Network
-        Any fully connected :class:`~nndl.network.Network`.
-    x : array, shape (n_in,)
+    model : Sequential
+        Any network: a :class:`~nndl.network.Network` or a
+        :class:`~nndl.sequential.Sequential` stack.
+    x : array, shape (n_inputs,) or ``model.input_shape``
         One input.
-    y : int or array, shape (n_out,)
+    y : int or array, shape (n_outputs,)
         Its class label, or its target vector.
 
     Returns
     -------
     Explanation
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not one input of the model's shape, or ``y`` is not a
+        label in range or a target vector.
 
     Examples
     --------
@@ -219,142 +361,298 @@ def explain(net: Any, x: Any, y: Any) -> Explanation:
     >>> nabla_b, nabla_w = net.backprop(np.full((1, 4), 0.5), np.array([1]))
     >>> bool(np.array_equal(ex.quantity("∂C/∂w²").value, nabla_w[0]))
     True
+    >>> bool(ex.learning_speed()[0]["norm"] == np.linalg.norm(nabla_b[0]))
+    True
     """
-    x_arr = np.asarray(x, dtype=net.dtype)
-    if x_arr.ndim != 1 or x_arr.shape[0] != net.n_inputs:
+    x2, y2 = _one_example(model, x, y)
+    # One backward pass on the network as evaluated (dropout off): every
+    # layer keeps its z, a and δ, and for one example the mean gradient is
+    # the example's own.
+    grads = model.gradients(x2, y2)
+    fully_connected = is_fully_connected(model)
+    views = _layer_views(model, grads, fully_connected)
+    out = views[-1]
+    steps = _five_steps(model, x2, y2, views) if fully_connected else []
+    return Explanation(
+        fully_connected=fully_connected,
+        input_shape=tuple(model.input_shape),
+        cost_name=model.cost.name,
+        dtype=model.dtype.name,
+        n_params=model.n_params,
+        layers=views,
+        steps=steps,
+        target=y2,
+        label=_true_label(y2),
+        predicted=int(out.a[0, 0] > 0.5) if out.a.size == 1 else int(np.argmax(out.a)),
+        cost=float(model.cost.fn(out.z, out.a, y2)),
+    )
+
+
+def _one_example(model: Any, x: Any, y: Any) -> tuple[Array, Array]:
+    """``x`` as a row ``(1, n_inputs)`` and ``y`` as a target row ``(1, n_outputs)``."""
+    x_arr = np.asarray(x, dtype=model.dtype)
+    shapes = {(model.n_inputs,), tuple(model.input_shape)}
+    if x_arr.shape not in shapes:
         raise ValueError(
-            f"x must be one input of shape ({net.n_inputs},), got shape {x_arr.shape}"
+            f"x must be one input of shape {' or '.join(map(str, sorted(shapes)))}, "
+            f"got shape {x_arr.shape}"
         )
-    x2 = x_arr[np.newaxis, :]
+    n_out = model.n_outputs
     y_arr = np.asarray(y)
     if y_arr.ndim == 0:
-        label_in = int(y_arr)
-        if not 0 <= label_in < net.n_outputs:
-            raise ValueError(f"label must be in [0, {net.n_outputs}), got {label_in}")
-        y2 = np.zeros((1, net.n_outputs), dtype=net.dtype)
-        y2[0, label_in] = 1.0
-    elif y_arr.shape == (net.n_outputs,):
-        y2 = y_arr.astype(net.dtype)[np.newaxis, :]
+        label = int(y_arr)
+        if not 0 <= label < n_out:
+            raise ValueError(f"label must be in [0, {n_out}), got {label}")
+        y2 = np.zeros((1, n_out), dtype=model.dtype)
+        y2[0, label] = 1.0
+    elif y_arr.shape == (n_out,):
+        y2 = y_arr.astype(model.dtype)[np.newaxis, :]
     else:
         raise ValueError(
-            f"y must be a label or a target vector of shape ({net.n_outputs},), "
-            f"got shape {y_arr.shape}"
+            f"y must be a label or a target vector of shape ({n_out},), got shape {y_arr.shape}"
         )
+    return x_arr.reshape(1, model.n_inputs), y2
 
-    # One backward pass on the network as evaluated (dropout off): the dense
-    # layers keep their zˡ, aˡ and δˡ, and for one example the mean gradient
-    # of backprop() is the example's own.
-    nabla_b, nabla_w = net.backprop(x2, y2)
-    dense = [layer for layer in net.eval_layers if "w" in layer.params]
-    zs = [layer.z for layer in dense]
-    acts = [x2] + [layer.a for layer in dense]
-    activations = [layer.activation for layer in dense]
 
-    sizes = [net.n_inputs] + [layer.n for layer in dense]
-    big_l = len(sizes)  # L, the book's number of the output layer
-    steps: list[Step] = []
+def _true_label(y2: Array) -> int | None:
+    """The class of a one-hot target (of a 0/1 target for one output), else None."""
+    y = y2[0]
+    if y.size == 1:
+        return int(y[0] > 0.5) if y[0] in (0.0, 1.0) else None
+    onehot = np.count_nonzero(y) == 1 and y.max() == 1.0
+    return int(np.argmax(y)) if onehot else None
 
-    # (1) Input
-    n1 = sizes[0]
-    steps.append(Step(
-        1, "Input", "a¹ = x", "a = x  (one row per example)",
-        [Quantity("a¹", "the input x", _col(n1), (1, n1), acts[0])],
-    ))
 
-    # (2) Feedforward
-    forward = Step(
-        2, "Feedforward", "zˡ = wˡaˡ⁻¹ + bˡ,  aˡ = σ(zˡ)", "z = a @ w.T + b;  a = σ(z)"
-    )
-    for i, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
+def _layer_views(model: Any, grads: dict[str, Array], fully_connected: bool) -> list[LayerView]:
+    """Copy what each layer kept of the pass (and its gradients) into a :class:`LayerView`."""
+    views, book = [], 2
+    for i, layer in enumerate(model.layers):
+        view = LayerView(
+            index=i, number=i, label=layer.label(),
+            input_shape=tuple(layer.input_shape), output_shape=tuple(layer.output_shape),
+            params={name: p.copy() for name, p in layer.params.items()},
+            grads={name: grads[f"{i}.{name}"] for name in layer.params},
+        )
+        if isinstance(layer, ActivatedLayer):
+            view.activation = layer.activation
+            view.z, view.a, view.delta = (np.array(v) for v in (layer.z, layer.a, layer.delta))
+        if fully_connected:
+            view.number = book if view.activation is not None else None
+            book += view.activation is not None
+        views.append(view)
+    return views
+
+
+# -- the five steps of a fully connected network -------------------------------------------
+def _col(n: int) -> tuple[int, int]:
+    return (n, 1)
+
+
+def _five_steps(model: Any, x2: Array, y2: Array, views: list[LayerView]) -> list[Step]:
+    dense = [v for v in views if v.activation is not None]
+    sizes = [model.n_inputs] + [v.output_shape[0] for v in dense]
+    return [
+        Step(1, "Input", "a¹ = x", "a = x  (one row per example)",
+             [Quantity("a¹", "the input x", _col(sizes[0]), x2.shape, x2)]),
+        _feedforward(x2, dense, sizes),
+        _output_error(model.cost, y2, dense[-1], len(sizes)),
+        _backpropagate(dense, sizes),
+        _gradient(dense, sizes),
+    ]
+
+
+def _feedforward(x2: Array, dense: list[LayerView], sizes: list[int]) -> Step:
+    """Step 2: zˡ = wˡaˡ⁻¹ + bˡ and aˡ = σ(zˡ), layer by layer."""
+    step = Step(2, "Feedforward", "zˡ = wˡaˡ⁻¹ + bˡ,  aˡ = σ(zˡ)", "z = a @ w.T + b;  a = σ(z)")
+    for i, v in enumerate(dense):
         lay, n_in, n_out = i + 2, sizes[i], sizes[i + 1]
-        sigma = activations[i].name
-        forward.quantities += [
-            Quantity(f"w{sup(lay)}", f"weights[{i}], into layer {lay}", (n_out, n_in),
-                     w.shape, w),
-            Quantity(f"b{sup(lay)}", f"biases[{i}] of layer {lay}", _col(n_out), b.shape, b),
-            Quantity(f"z{sup(lay)}", f"weighted input w{sup(lay)}a{sup(lay - 1)} + b{sup(lay)}",
-                     _col(n_out), zs[i].shape, zs[i]),
-            Quantity(f"a{sup(lay)}", f"activation {sigma}(z{sup(lay)})", _col(n_out),
-                     acts[i + 1].shape, acts[i + 1]),
+        w, b, s = v.params["w"], v.params["b"], sup(lay)
+        step.quantities += [
+            Quantity(f"w{s}", f"weights[{i}], into layer {lay}", (n_out, n_in), w.shape, w),
+            Quantity(f"b{s}", f"biases[{i}] of layer {lay}", _col(n_out), b.shape, b),
+            Quantity(f"z{s}", f"weighted input w{s}a{sup(lay - 1)} + b{s}",
+                     _col(n_out), v.z.shape, v.z),  # type: ignore[union-attr]
+            Quantity(f"a{s}", f"activation {v.activation.name}(z{s})",  # type: ignore[union-attr]
+                     _col(n_out), v.a.shape, v.a),  # type: ignore[union-attr]
         ]
-    steps.append(forward)
+    return step
 
-    # (3) Output error, BP1
-    out_act = activations[-1]
-    n_l = sizes[-1]
-    bp1 = Step(
+
+def _output_error(cost: Any, y2: Array, out: LayerView, big_l: int) -> Step:
+    """Step 3, BP1: δᴸ = ∇ₐC ⊙ σ'(zᴸ), with its two factors."""
+    step = Step(
         3, "Output error (BP1)", "δᴸ = ∇ₐC ⊙ σ'(zᴸ)",
         "delta = cost.delta(z, a, y)  (= ∇ₐC * σ'(z), simplified by some costs)",
     )
-    grad_a = net.cost.derivative(acts[-1], y2)
-    bp1.quantities.append(Quantity("y", "the target", _col(n_l), y2.shape, y2))
-    bp1.quantities.append(Quantity("∇ₐC", f"gradient of the {net.cost.name} cost in a{sup(big_l)}",
-                                   _col(n_l), grad_a.shape, grad_a))
-    if not isinstance(out_act, Softmax):
-        prime = out_act.prime(zs[-1], acts[-1])
-        bp1.quantities.append(Quantity(f"σ'(z{sup(big_l)})", f"{out_act.name}'", _col(n_l),
-                                       prime.shape, prime))
+    n_l, s, sigma = y2.shape[1], sup(big_l), out.activation
+    grad_a = cost.derivative(out.a, y2)
+    step.quantities += [
+        Quantity("y", "the target", _col(n_l), y2.shape, y2),
+        Quantity("∇ₐC", f"gradient of the {cost.name} cost in a{s}", _col(n_l), grad_a.shape,
+                 grad_a),
+    ]
+    if isinstance(sigma, Softmax):
+        step.equation += "   (softmax: δᴸ = a − y with log-likelihood)"
     else:
-        bp1.equation += "   (softmax: δᴸ = a − y with log-likelihood)"
-    delta_l = nabla_b[-1][np.newaxis, :]
-    bp1.quantities.append(Quantity(f"δ{sup(big_l)}", f"error of layer {big_l} = L", _col(n_l),
-                                   delta_l.shape, delta_l))
-    steps.append(bp1)
+        prime = sigma.prime(out.z, out.a)  # type: ignore[union-attr,arg-type]
+        step.quantities.append(Quantity(f"σ'(z{s})", f"{sigma.name}'",  # type: ignore[union-attr]
+                                        _col(n_l), prime.shape, prime))
+    step.quantities.append(Quantity(f"δ{s}", f"error of layer {big_l} = L", _col(n_l),
+                                    out.delta.shape, out.delta))  # type: ignore[union-attr]
+    return step
 
-    # (4) Backpropagate, BP2
-    bp2 = Step(
+
+def _backpropagate(dense: list[LayerView], sizes: list[int]) -> Step:
+    """Step 4, BP2: δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ'(zˡ), from layer L−1 down to 2."""
+    step = Step(
         4, "Backpropagate the error (BP2)", "δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ'(zˡ)",
         "delta = (delta @ w) * σ'(z)  (rows: (wᵀδ)ᵀ = δ·w)",
     )
-    for i in range(len(net.weights) - 2, -1, -1):
-        lay, n = i + 2, sizes[i + 1]
-        delta_next = nabla_b[i + 1][np.newaxis, :]
-        back = delta_next @ net.weights[i + 1]
-        prime = activations[i].prime(zs[i], acts[i + 1])
-        delta = nabla_b[i][np.newaxis, :]
-        bp2.quantities += [
-            Quantity(f"(w{sup(lay + 1)})ᵀδ{sup(lay + 1)}", f"error sent back to layer {lay}",
-                     _col(n), back.shape, back),
-            Quantity(f"σ'(z{sup(lay)})", f"{activations[i].name}'", _col(n), prime.shape,
-                     prime),
-            Quantity(f"δ{sup(lay)}", f"error of layer {lay}", _col(n), delta.shape, delta),
+    for i in range(len(dense) - 2, -1, -1):
+        v, above = dense[i], dense[i + 1]
+        lay, n, up = i + 2, sizes[i + 1], sup(i + 3)
+        back = above.delta @ above.params["w"]  # type: ignore[operator]
+        prime = v.activation.prime(v.z, v.a)  # type: ignore[union-attr,arg-type]
+        step.quantities += [
+            Quantity(f"(w{up})ᵀδ{up}", f"error sent back to layer {lay}", _col(n), back.shape,
+                     back),
+            Quantity(f"σ'(z{sup(lay)})", f"{v.activation.name}'",  # type: ignore[union-attr]
+                     _col(n), prime.shape, prime),
+            Quantity(f"δ{sup(lay)}", f"error of layer {lay}", _col(n),
+                     v.delta.shape, v.delta),  # type: ignore[union-attr]
         ]
-    if not bp2.quantities:
-        bp2.equation += "   (no hidden layer: nothing to backpropagate)"
-    steps.append(bp2)
+    if not step.quantities:
+        step.equation += "   (no hidden layer: nothing to backpropagate)"
+    return step
 
-    # (5) Gradient, BP3 and BP4
-    grad = Step(
+
+def _gradient(dense: list[LayerView], sizes: list[int]) -> Step:
+    """Step 5, BP3 and BP4: ∂C/∂bˡ = δˡ and ∂C/∂wˡ = δˡ(aˡ⁻¹)ᵀ, from layer L down."""
+    step = Step(
         5, "Gradient (BP3, BP4)", "∂C/∂bˡ = δˡ,  ∂C/∂wˡ = δˡ(aˡ⁻¹)ᵀ",
         "nabla_b = delta.sum(axis=0);  nabla_w = delta.T @ a",
     )
-    for i in range(len(net.weights) - 1, -1, -1):
+    for i in range(len(dense) - 1, -1, -1):
         lay, n_in, n_out = i + 2, sizes[i], sizes[i + 1]
-        grad.quantities += [
+        nabla_b, nabla_w = dense[i].grads["b"], dense[i].grads["w"]
+        step.quantities += [
             Quantity(f"∂C/∂b{sup(lay)}", f"nabla_b[{i}], like b{sup(lay)}", _col(n_out),
-                     nabla_b[i].shape, nabla_b[i]),
+                     nabla_b.shape, nabla_b),
             Quantity(f"∂C/∂w{sup(lay)}", f"nabla_w[{i}], like w{sup(lay)}", (n_out, n_in),
-                     nabla_w[i].shape, nabla_w[i]),
+                     nabla_w.shape, nabla_w),
         ]
-    steps.append(grad)
+    return step
 
-    # The verdict.
-    output = acts[-1][0]
-    if n_l == 1:
-        predicted = int(output[0] > 0.5)
-        label = int(y2[0, 0] > 0.5) if y2[0, 0] in (0.0, 1.0) else None
-    else:
-        predicted = int(np.argmax(output))
-        onehot = np.count_nonzero(y2[0]) == 1 and y2[0].max() == 1.0
-        label = int(np.argmax(y2[0])) if onehot else None
-    cost = float(net.cost.fn(zs[-1], acts[-1], y2))
-    return Explanation(
-        sizes=sizes,
-        cost_name=net.cost.name,
-        activations=[a.name for a in activations],
-        steps=steps,
-        target=y2,
-        label=label,
-        predicted=predicted,
-        cost=cost,
-    )
+
+# -- text ---------------------------------------------------------------------------------
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
+
+
+def _num(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def _values(value: Array) -> str:
+    """A short array as a bracketed list: a vector flat, a matrix row by row."""
+    v = np.asarray(value)
+    if v.ndim == 2 and min(v.shape) > 1:
+        return "[" + ", ".join(_values(row) for row in v) + "]"
+    return "[" + ", ".join(_num(x) for x in np.ravel(v)) + "]"
+
+
+def _rule(title: str) -> str:
+    return title + "─" * max(3, 78 - len(title))
+
+
+def _stat_cells(value: Array) -> str:
+    st = _stats(value)
+    return f"{_num(st['min']):>11}{_num(st['mean']):>11}{_num(st['max']):>11}"
+
+
+def format_text(ex: Explanation, network: str = "", example: str = "") -> str:
+    """The explanation as aligned text for a terminal.
+
+    ``network`` and ``example`` say where the model and the example came
+    from (e.g. "loaded from net.npz", "test image 0 of MNIST, true label 7").
+    """
+    body = _steps_text(ex, network, example) if ex.fully_connected else _layers_text(
+        ex, network, example)
+    return "\n".join(body + _result_text(ex) + _learning_speed_text(ex))
+
+
+def _steps_text(ex: Explanation, network: str, example: str) -> list[str]:
+    """The five steps, one header and one table each."""
+    width = max(len(q.symbol) for s in ex.steps for q in s.quantities) + 2
+    out = [
+        f"Network {ex.sizes} ({ex.cost_name} cost; σ = {', '.join(ex.activations)}): "
+        f"{network}",
+        f"Example: {example}",
+        "Layers are numbered as in the book: the input layer is 1, so weights[0] is w².",
+        "Shapes: 'column' is the book's notation (one example is a column vector);",
+        "        'batch' is the code's (examples are rows: z = a @ w.T + b).",
+    ]
+    head = (f"  {'symbol':<{width}}{'column':<12}{'batch':<12}"
+            f"{'min':>11}{'mean':>11}{'max':>11}   meaning")
+    for step in ex.steps:
+        out += ["", _rule(f"Step {step.number} · {step.title} "),
+                f"  {step.equation}", f"  code: {step.code}"]
+        if step.quantities:
+            out.append(head)
+        for q in step.quantities:
+            out.append(f"  {q.symbol:<{width}}{_shape(q.shape_column):<12}"
+                       f"{_shape(q.shape_batch):<12}{_stat_cells(q.value)}   {q.meaning}")
+            if q.short:
+                out.append(f"  {'':<{width}}= {_values(q.value)}")
+    return out
+
+
+def _layers_text(ex: Explanation, network: str, example: str) -> list[str]:
+    """Every layer: its shapes, parameters and gradients, output a and error δ."""
+    out = [
+        f"Network: input {format_shape(ex.input_shape)}, {ex.cost_name} cost, {ex.dtype}, "
+        f"{ex.n_params:,} parameters: {network}",
+        f"Example: {example}",
+        "Layers are numbered as model.layers (parameters 'i.w', 'i.b'). Shapes are of one",
+        "example; in the code every array of the pass has a leading batch axis m.",
+        "δ = ∂C/∂z is the error of a layer's weighted input z (BP1/BP2); a = σ(z).",
+    ]
+    head = f"  {'symbol':<8}{'shape':<16}{'min':>11}{'mean':>11}{'max':>11}   meaning"
+    for v in ex.layers:
+        rows = [row for name, p in v.params.items() for row in (
+            (name, p, _PARAM_NAMES.get(name, name)), (f"∂C/∂{name}", v.grads[name], "gradient"))]
+        if v.a is not None:
+            rows.append(("a", v.a[0], "output σ(z)"))
+        if v.delta is not None:
+            rows.append(("δ", v.delta[0], f"error ∂C/∂z, ‖δ‖ = {_num(v.delta_norm or 0.0)}"))
+        out += ["", _rule(f"Layer {v.index} · {v.label}: input {format_shape(v.input_shape)} "
+                          f"→ output {format_shape(v.output_shape)} ")]
+        if rows:
+            out.append(head)
+        out += [f"  {sym:<8}{format_shape(val.shape):<16}{_stat_cells(val)}   {meaning}"
+                for sym, val, meaning in rows]
+    return out
+
+
+def _result_text(ex: Explanation) -> list[str]:
+    """The output, the prediction against the label, and the cost."""
+    out = ["", _rule("Result ")]
+    if ex.output.size <= SHORT:
+        symbol = f"a{sup(len(ex.sizes))}" if ex.fully_connected else "aᴸ"
+        out.append(f"  output {symbol} = [{', '.join(_num(v) for v in ex.output)}]")
+    label = "unknown" if ex.label is None else str(ex.label)
+    verdict = "" if ex.label is None else ("  (right)" if ex.label == ex.predicted
+                                          else "  (wrong)")
+    out.append(f"  predicted {ex.predicted}, true label {label}{verdict}")
+    out.append(f"  cost C = {ex.cost:.6g}")
+    return out
+
+
+def _learning_speed_text(ex: Explanation) -> list[str]:
+    """One line per layer: ‖∂C/∂bˡ‖, the book's chapter-5 speed of learning."""
+    return [
+        "", _rule("Learning speed ‖∂C/∂bˡ‖ (book, chapter 5) "),
+        "  how fast each layer's biases learn from this example (= ‖δˡ‖ for a dense layer)",
+        *(f"  layer {row['layer']:<4}{row['norm']:>11.4g}   {row['label']}"
+          for row in ex.learning_speed()),
+    ]

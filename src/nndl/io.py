@@ -176,7 +176,7 @@ def _header(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
             f"{path}: unsupported model format version {version!r}; this nndl reads "
             f"versions 1 to {FORMAT_VERSION} (a newer nndl may have written it)"
         )
-    if header.get("kind") not in KINDS:
+    if not isinstance(header.get("kind"), str) or header["kind"] not in KINDS:
         raise ModelFileError(
             f"{path}: unknown model kind {header.get('kind')!r}; expected one of {sorted(KINDS)}"
         )

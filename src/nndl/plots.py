@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from nndl._extras import require_extra
 from nndl.data._atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -51,12 +52,9 @@ PIXELS: dict[str, tuple[int, int]] = {
 
 
 def _figure(kind: str) -> Figure:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:  # pragma: no cover - depends on the installation
-        raise ImportError(
-            "plotting needs matplotlib: pip install 'nndl[plot]' (or pip install matplotlib)"
-        ) from None
+    require_extra("plot", "plotting")
+    from matplotlib.figure import Figure
+
     return Figure(figsize=SIZES[kind], dpi=DPI)
 
 

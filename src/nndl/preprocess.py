@@ -43,11 +43,49 @@ def _pil():
     return Image
 
 
+def _scaled_to_range(pixels: NDArray, name: str) -> NDArray[np.float64]:
+    """Map an image of more than 8 bits per pixel onto [0, 1] by its real range.
+
+    The darkest pixel becomes 0 and the lightest 1 (a constant image becomes
+    0): a 16-bit PNG holds 0..65535 and a float TIFF any finite numbers, so a
+    fixed divisor would clip or crush them.
+
+    Examples
+    --------
+    >>> _scaled_to_range(np.array([[0, 32768, 65535]], dtype=np.uint16), "x").round(3)
+    array([[0. , 0.5, 1. ]])
+    """
+    values = np.asarray(pixels, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError(f"cannot read image {name}: it holds NaN or infinite pixel values")
+    lo, hi = float(values.min()), float(values.max())
+    if hi <= lo:
+        return np.zeros_like(values)
+    return (values - lo) / (hi - lo)
+
+
+#: Pillow's modes of one channel with more than 8 bits (16-bit PNG, 32-bit TIFF...).
+_DEEP_MODES = ("I", "F")
+
+
 def load_image(source: str | os.PathLike[str] | bytes) -> NDArray[np.float64]:
     """Read a PNG/JPEG (path or bytes) as grayscale floats in [0, 1], shape (H, W).
 
     Transparent pixels are composited onto white, as a drawing on a
-    transparent canvas would appear.
+    transparent canvas would appear.  8-bit images are divided by 255; deeper
+    grayscale images (16-bit PNG, 32-bit integer or float TIFF) are scaled
+    by their own range, darkest pixel 0 and lightest 1.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> deep = np.zeros((8, 8), dtype=np.uint16)
+    >>> deep[2:6, 3:5] = 40000                      # a 16-bit "1"
+    >>> buf = io.BytesIO(); Image.fromarray(deep).save(buf, format="PNG")
+    >>> img = load_image(buf.getvalue())
+    >>> img.shape, float(img.max()), float(img.min())
+    ((8, 8), 1.0, 0.0)
     """
     image_mod = _pil()
     name = "<bytes>" if isinstance(source, bytes) else str(source)
@@ -61,11 +99,17 @@ def load_image(source: str | os.PathLike[str] | bytes) -> NDArray[np.float64]:
             img.load()
         except Exception as exc:  # Pillow raises several unrelated types
             raise ValueError(f"cannot read image {name}: not a PNG/JPEG image ({exc})") from None
-    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
-        rgba = img.convert("RGBA")
-        background = image_mod.new("RGBA", rgba.size, (255, 255, 255, 255))
-        img = image_mod.alpha_composite(background, rgba)
-    gray = np.asarray(img.convert("L"), dtype=np.float64) / 255.0
+    if img.mode in _DEEP_MODES or img.mode.startswith("I;"):
+        return _scaled_to_range(np.asarray(img), name)
+    try:
+        if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+            rgba = img.convert("RGBA")
+            background = image_mod.new("RGBA", rgba.size, (255, 255, 255, 255))
+            img = image_mod.alpha_composite(background, rgba)
+        gray = np.asarray(img.convert("L"), dtype=np.float64) / 255.0
+    except (ValueError, OSError) as exc:  # a mode Pillow cannot turn into grayscale
+        raise ValueError(f"cannot read image {name}: cannot convert its {img.mode} pixels "
+                         f"to grayscale ({exc})") from None
     return gray
 
 

@@ -130,6 +130,10 @@ class Sequential(Model):
         self._check_memory()
         for layer in self.layers:
             layer.allocate(self.dtype, self._layer_rng())
+        #: (parameter, its gradient buffer) pairs, for the update loops.
+        self._pairs = [
+            (p, layer.grads[name]) for layer in self.layers for name, p in layer.params.items()
+        ]
         self.init_parameters()
 
     # -- building ------------------------------------------------------------
@@ -301,7 +305,8 @@ class Sequential(Model):
     def _backprop(self, x: Array, y: Array, scale: float, dropout: bool) -> None:
         """Fill every layer's ``grads`` with ``scale`` × Σ over the batch of ∂C/∂θ."""
         layers = self.layers if dropout else self.eval_layers
-        h = x.reshape(len(x), *self.input_shape)  # (1) Input: a¹ = x
+        h = x if len(self.input_shape) == 1 else x.reshape(len(x), *self.input_shape)
+        # (1) Input: a¹ = x
         for layer in layers:  # (2) Feedforward, keeping what backward needs
             h = layer.forward(h, True)
         out = self.output_layer
@@ -408,9 +413,8 @@ class Sequential(Model):
     def train_step(self, x: Array, y: Array, eta: float) -> None:
         """The book's update on a validated mini-batch: θ → θ − (η/m) Σₓ ∂Cₓ/∂θ."""
         self._backprop(x, y, eta / len(x), True)  # gradients already times η/m
-        for layer in self.layers:
-            for name, param in layer.params.items():
-                param -= layer.grads[name]
+        for param, grad in self._pairs:
+            param -= grad
 
     def make_step(
         self, optimizer: Optimizer | None = None, regularizer: Regularizer | None = None,
@@ -429,16 +433,12 @@ class Sequential(Model):
         return self._optimizer_step(optimizer, regularizer, n)
 
     def _decay_step(self, regularizer: Regularizer, n: int) -> Step:
-        pairs = [
-            (p, g, name == "w")
-            for layer in self.layers
-            for (name, p), g in zip(layer.params.items(), layer.grads.values(), strict=True)
-        ]
+        decayed = self.regularized()
 
         def step(x: Array, y: Array, eta: float) -> None:
             self._backprop(x, y, eta / len(x), True)
-            for p, g, decayed in pairs:
-                if decayed:
+            for (p, g), flag in zip(self._pairs, decayed, strict=True):
+                if flag:
                     regularizer.decay(p, eta, n)
                 p -= g
 
@@ -448,7 +448,7 @@ class Sequential(Model):
         self, optimizer: Optimizer, regularizer: Regularizer | None, n: int
     ) -> Step:
         params, flags = self.parameters(), self.regularized()
-        grads = [g for layer in self.layers for g in layer.grads.values()]
+        grads = [g for _, g in self._pairs]
 
         def step(x: Array, y: Array, eta: float) -> None:
             self._backprop(x, y, 1.0 / len(x), True)

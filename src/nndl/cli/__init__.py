@@ -14,11 +14,12 @@ import sys
 from collections.abc import Sequence
 
 from nndl import __version__
+from nndl.errors import NNDLError
 
 #: Sub-command modules, in the order ``nndl --help`` lists them.
 COMMANDS: list[str] = [
     "fetch", "train", "evaluate", "predict", "serve",
-    "explain", "gradcheck", "xor", "plot", "digits", "watch",
+    "explain", "gradcheck", "xor", "plot", "digits", "export", "watch",
 ]
 
 
@@ -41,19 +42,27 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code.
 
-    Errors about the user's input (``ValueError``, ``OSError``) are printed as
-    one line ``nndl: error: ...`` with exit code 1, never as a traceback.
+    Errors about the user's input (``ValueError``, ``OSError``, nndl's own
+    errors such as a missing extra) are printed as one line ``nndl: error: ...``
+    with exit code 1, never as a traceback.  Ctrl-C ends the command with exit
+    code 130 (128 + SIGINT), also without a traceback; ``nndl train`` catches it
+    itself to save the best model first.  Without a sub-command the usage is
+    printed to stderr and the exit code is 2, as for any other usage error.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
-        parser.print_help()
-        return 0
+        parser.print_help(sys.stderr)
+        print("nndl: error: a COMMAND is required", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args) or 0)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, NNDLError) as exc:
         print(f"nndl: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\nnndl: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

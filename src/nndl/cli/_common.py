@@ -26,14 +26,21 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load_dataset(args: argparse.Namespace, *, dtype: Any = "float64", full_train: bool = False):
-    """Load MNIST as the options say; warn (once, on stderr) when falling back to the sample."""
+    """Load MNIST as the options say; warn (once, on stderr) when falling back to the sample.
+
+    The fallback to the bundled sample happens only for the default cache
+    when MNIST is not there and cannot be fetched.  Data named with
+    ``--data-dir`` must load: a missing, truncated or corrupt file there is an
+    error naming the file (raised as :class:`~nndl.errors.DataError`).
+    """
     from nndl.data import load_data, load_sample
 
     if getattr(args, "sample", False):
         return load_sample(dtype=dtype)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = load_data(args.data_dir, dtype=dtype, full_train=full_train)
+        data = load_data(args.data_dir, dtype=dtype, full_train=full_train,
+                         allow_sample=args.data_dir is None)
     for w in caught:
         print(f"nndl: warning: {w.message}", file=sys.stderr)
     return data
@@ -80,3 +87,25 @@ def sizes(text: str) -> list[int]:
 def percent(correct: int, total: int) -> str:
     return f"{100.0 * correct / total:.2f}%" if total else "n/a"
 
+
+
+def class_word(n_outputs: int) -> str:
+    """``"digit"`` for a 10-output model (MNIST's classes), else ``"class"``."""
+    return "digit" if n_outputs == 10 else "class"
+
+
+def check_classes(model: Any, data: Any, model_path: str) -> None:
+    """Refuse a model with fewer outputs than the data set has classes (labels 0..K-1).
+
+    Otherwise a label the model cannot output would index past its outputs.
+    """
+    labels = [y for split in (data.training, data.validation, data.test)
+              if split is not None for y in (split[1],) if len(y)]
+    if not labels:
+        return
+    classes = 1 + max(int(y.max()) for y in labels)
+    if classes > model.n_outputs:
+        raise ValueError(
+            f"{model_path}: the model has {model.n_outputs} outputs but the data has "
+            f"{classes} classes (labels up to {classes - 1}); it was not trained on this data"
+        )

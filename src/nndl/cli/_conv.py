@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from nndl.cli._presets import PRESETS
+
 #: Shape of one MNIST image as the convolutional layers see it.
 INPUT_SHAPE = (1, 28, 28)
-
-#: The book's network of chapter 6 (network3.py), with ReLU throughout.
-BOOK_LAYERS = "conv:20x5x5:relu,pool:2,conv:40x5x5:relu,pool:2,dense:100:relu,softmax:10"
-
-#: Our best convolutional network on two CPU cores (docs/conv.md).
-BEST_LAYERS = "conv:20x5x5,pool:2,conv:40x5x5,pool:2,dense:200:relu,dropout:0.5,softmax:10"
 
 
 #: Training options that a ``--layers`` network takes from ``--preset conv``
@@ -29,8 +25,6 @@ def conv_defaults(opts: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]
     λ = 0.1, float32, 5 epochs) and the log-likelihood cost when it ends in
     softmax.  Options given explicitly are kept.
     """
-    from nndl.cli._presets import PRESETS
-
     opts = dict(opts)
     for key in CONV_TRAINING:
         if given.get(key) is None:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from nndl.cli._conv import BEST_LAYERS, BOOK_LAYERS
+#: The book's network of chapter 6 (network3.py), with ReLU throughout.
+BOOK_LAYERS = "conv:20x5x5:relu,pool:2,conv:40x5x5:relu,pool:2,dense:100:relu,softmax:10"
+
+#: Our best convolutional network on two CPU cores (docs/conv.md).
+BEST_LAYERS = "conv:20x5x5,pool:2,conv:40x5x5,pool:2,dense:200:relu,dropout:0.5,softmax:10"
 
 #: The options a preset sets, with the seed's values (the ``seed`` preset).
 SEED: dict[str, Any] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nndl.cli import _common
+from nndl.cli import _common, _preflight
 
 #: Most digits drawn in one grid.
 MAX_COUNT = 400
@@ -27,10 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nndl.plots import PIXELS, digits_figure, save_png
-
     if args.count > MAX_COUNT:
         raise ValueError(f"--count {args.count} is too many: at most {MAX_COUNT} digits fit")
+    _preflight.require_extra("plot", "nndl digits")
+    _preflight.check_output_file(args.out, "--out")
+    from nndl.plots import PIXELS, digits_figure, save_png
+
     data = _common.load_dataset(args)
     x, y = getattr(data, args.split)
     n = min(args.count, len(y))

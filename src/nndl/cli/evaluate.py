@@ -42,16 +42,18 @@ def run(args: argparse.Namespace) -> int:
             f"{args.model}: the model reads {model.n_inputs} inputs but the test images "
             f"have {x.shape[1]} pixels"
         )
+    _common.check_classes(model, data, args.model)
     predicted = model.predict(x)
     n = model.n_outputs
+    word = _common.class_word(n)  # "digit" only for MNIST's ten classes
     conf = confusion_matrix(y, predicted, n)
     correct = int(np.trace(conf))
     if args.json:
         print(json.dumps({
             "model": str(args.model), "data": data.source, "correct": correct,
             "total": len(y), "accuracy": correct / len(y),
-            "per_digit": [
-                {"digit": d, "total": int(conf[d].sum()), "correct": int(conf[d, d])}
+            f"per_{word}": [
+                {word: d, "total": int(conf[d].sum()), "correct": int(conf[d, d])}
                 for d in range(n)
             ],
             "confusion": conf.tolist(),
@@ -61,12 +63,12 @@ def run(args: argparse.Namespace) -> int:
           f"({_common.percent(correct, len(y))})"
           + (" [bundled sample]" if data.source == "sample" else ""))
     print()
-    print("digit  images  correct  accuracy")
+    print(f"{word:>5}  images  correct  accuracy")
     for d in range(n):
         print(f"{d:>5}  {conf[d].sum():>6}  {conf[d, d]:>7}  "
               f"{_common.percent(int(conf[d, d]), int(conf[d].sum())):>8}")
     print()
-    print("confusion matrix (row: true digit, column: predicted)")
+    print(f"confusion matrix (row: true {word}, column: predicted)")
     width = max(4, len(str(conf.max())) + 1)
     print("     " + "".join(f"{j:>{width}}" for j in range(n)))
     for i in range(n):

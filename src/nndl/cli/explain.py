@@ -1,4 +1,7 @@
-"""``nndl explain``: one example through the network, the five steps of backpropagation."""
+"""``nndl explain``: one example through the network, backpropagation step by step.
+
+A thin printer over :mod:`nndl.explain`: it picks the model and the example.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "(3) δᴸ = ∇ₐC ⊙ σ'(zᴸ), (4) δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ'(zˡ), (5) ∂C/∂wˡ and "
             "∂C/∂bˡ. Each symbol is shown with its shape in the book's column notation "
             "and in the code's batch (row) form, with its min/mean/max (and all its "
-            "values when it has at most 10). Without MODEL a freshly initialised "
+            "values when it has at most 10). A convolutional model is shown layer by "
+            "layer: input and output shapes, parameters and gradients, its output a and "
+            "its error δ = ∂C/∂z. Every model also shows each layer's learning speed "
+            "‖∂C/∂bˡ‖ (‖δˡ‖ for a dense layer). Without MODEL a freshly initialised "
             "784,30,10 network (2,3,1 with --xor) is used."
         ),
     )
@@ -52,7 +58,7 @@ def _example(args: argparse.Namespace, net: Any) -> tuple[np.ndarray, Any, str]:
                              f"of the 4 XOR inputs, 0 to 3")
         if net.n_inputs != 2 or net.n_outputs != 1:
             raise ValueError(f"--xor needs a network with 2 inputs and 1 output, "
-                             f"got sizes {net.sizes}")
+                             f"got {net.n_inputs} inputs and {net.n_outputs} outputs")
         x = np.array(XOR_INPUTS[args.index])
         y = np.array([XOR_TARGETS[args.index]])
         return x, y, f"XOR input x = {XOR_INPUTS[args.index]}, target {y[0]:g}"
@@ -81,84 +87,14 @@ def _network(args: argparse.Namespace) -> tuple[Any, str]:
                  "pass MODEL to explain a trained network")
 
 
-def _shape(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
-
-
-def _num(v: float) -> str:
-    return f"{v:.4g}"
-
-
-def _values(value: np.ndarray) -> str:
-    """A short array as a bracketed list: a vector flat, a matrix row by row."""
-    v = np.asarray(value)
-    if v.ndim == 2 and min(v.shape) > 1:
-        return "[" + ", ".join(_values(row) for row in v) + "]"
-    return "[" + ", ".join(_num(x) for x in np.ravel(v)) + "]"
-
-
-def format_text(ex: Any, network_line: str, example_line: str) -> str:
-    """The explanation as aligned text, one header per step."""
-    width = max(len(q.symbol) for s in ex.steps for q in s.quantities) + 2
-    out = [
-        f"Network {ex.sizes} ({ex.cost_name} cost; σ = {', '.join(ex.activations)}): "
-        f"{network_line}",
-        f"Example: {example_line}",
-        "Layers are numbered as in the book: the input layer is 1, so weights[0] is w².",
-        "Shapes: 'column' is the book's notation (one example is a column vector);",
-        "        'batch' is the code's (examples are rows: z = a @ w.T + b).",
-    ]
-    head = (f"  {'symbol':<{width}}{'column':<12}{'batch':<12}"
-            f"{'min':>11}{'mean':>11}{'max':>11}   meaning")
-    for step in ex.steps:
-        title = f"Step {step.number} · {step.title} "
-        out += ["", title + "─" * max(3, 78 - len(title)),
-                f"  {step.equation}", f"  code: {step.code}"]
-        if not step.quantities:
-            continue
-        out.append(head)
-        for q in step.quantities:
-            st = q.stats
-            out.append(
-                f"  {q.symbol:<{width}}{_shape(q.shape_column):<12}{_shape(q.shape_batch):<12}"
-                f"{_num(st['min']):>11}{_num(st['mean']):>11}{_num(st['max']):>11}   {q.meaning}"
-            )
-            if q.short:
-                out.append(f"  {'':<{width}}= {_values(q.value)}")
-    out.append("")
-    out.append("Result " + "─" * 71)
-    last = ex.steps[1].quantities[-1]
-    output = np.ravel(last.value)
-    if output.size <= 10:
-        out.append(f"  output {last.symbol} = [{', '.join(_num(v) for v in output)}]")
-    label = "unknown" if ex.label is None else str(ex.label)
-    verdict = "" if ex.label is None else ("  (right)" if ex.label == ex.predicted
-                                          else "  (wrong)")
-    out.append(f"  predicted {ex.predicted}, true label {label}{verdict}")
-    out.append(f"  cost C = {ex.cost:.6g}")
-    return "\n".join(out)
-
-
 def run(args: argparse.Namespace) -> int:
-    from nndl.explain import explain, is_fully_connected
+    from nndl.explain import explain, format_text
 
     net, network_line = _network(args)
     x, y, example_line = _example(args, net)
-    if not is_fully_connected(net):  # a layered (convolutional) network
-        from nndl.explain_layers import explain_layers, format_layers
-
-        doc = explain_layers(net, x, y)
-        if args.format == "json":
-            print(json.dumps({**doc, "network": network_line, "example": example_line},
-                             ensure_ascii=False))
-        else:
-            print(f"{network_line}; {example_line}\n{format_layers(doc)}")
-        return 0
     ex = explain(net, x, y)
     if args.format == "json":
-        doc = ex.as_dict()
-        doc["network"] = network_line
-        doc["example"] = example_line
+        doc = {**ex.as_dict(), "network": network_line, "example": example_line}
         print(json.dumps(doc, ensure_ascii=False))
     else:
         print(format_text(ex, network_line, example_line))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nndl.cli import _common
+from nndl.cli import _common, _preflight
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    _preflight.require_extra("plot", "nndl plot")
+    _preflight.check_output_dir(args.out, "--out")
     from nndl.io import load_model
     from nndl.plots import PIXELS, plot_model
 
@@ -36,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     if x.shape[1] != model.n_inputs:
         raise ValueError(f"{args.model}: the model reads {model.n_inputs} inputs but the "
                          f"test images have {x.shape[1]} pixels")
+    _common.check_classes(model, data, args.model)
     if not (getattr(model, "metadata", None) or {}).get("history"):
         print(f"{args.model} has no training history: curves.png says so instead of "
               "plotting curves")

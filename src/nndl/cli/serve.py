@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-from typing import Any
 
-WEB_EXTRA_HINT = "pip install 'nndl[web]'"
+from nndl._extras import install_hint
+from nndl.cli import _preflight
 
 
 def port_number(text: str) -> int:
@@ -31,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "image files. Without MODEL, a model cached in ~/.cache/nndl/models/serve.npz "
             "is used, or a quick one is trained on MNIST and saved there first. "
             "The API: POST /api/predict, GET /api/model. Needs the web extra: "
-            f"{WEB_EXTRA_HINT}."
+            f"{install_hint('web')}."
         ),
     )
     p.add_argument("model", metavar="MODEL", nargs="?",
@@ -41,6 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=port_number, default=8000,
                    help="port to listen on (default 8000; 0 picks a free one)")
+    p.add_argument("--allow-host", metavar="NAME", action="append", default=[],
+                   help="also answer requests addressed to NAME (the Host header), e.g. the "
+                        "machine's name when --host 0.0.0.0; repeatable. Always answered: "
+                        "localhost, 127.0.0.1, [::1] and the --host address")
     p.add_argument("--retrain", action="store_true",
                    help="without MODEL: train a fresh default model and replace the cached one")
     p.add_argument("--data-dir", metavar="DIR",
@@ -48,26 +51,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _import_web() -> tuple[Any, Any]:
-    """Return ``(uvicorn, nndl.web.app)``, or explain how to install the web extra."""
+#: ``--host`` values that listen on every interface.
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def _machine_names() -> list[str]:
+    """This machine's host names and their addresses (best effort)."""
+    import socket
+
+    names = [socket.gethostname(), socket.getfqdn()]
     try:
-        uvicorn = importlib.import_module("uvicorn")
-        app_module = importlib.import_module("nndl.web.app")
-    except ImportError as exc:
-        raise RuntimeError(
-            f"'nndl serve' needs the web extra ({exc.name or exc} is missing): {WEB_EXTRA_HINT}"
-        ) from None
-    return uvicorn, app_module
+        names += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)]
+    except OSError:
+        pass
+    return names
+
+
+def allowed_hosts(host: str, extra: list[str]) -> list[str]:
+    """The ``Host`` names the server answers: local names, ``--host``, ``--allow-host``."""
+    from nndl.web.guard import LOCAL_HOSTS
+
+    served = _machine_names() if host in WILDCARD_HOSTS else [host]
+    return [*LOCAL_HOSTS, *served, *extra]
 
 
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    try:
-        uvicorn, app_module = _import_web()
-    except RuntimeError as exc:
-        print(f"nndl: error: {exc}", file=sys.stderr)
-        return 1
+    _preflight.require_extra("web", "nndl serve")
+    import uvicorn
+
+    from nndl.web import app as app_module
+
     if args.model is not None:
         from nndl.io import load_model
 
@@ -77,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
         model = load_or_train_default(retrain=args.retrain, data_dir=args.data_dir,
                                       log=lambda line: print(line, flush=True))
-    app = app_module.create_app(model)
+    app = app_module.create_app(model, allowed_hosts=allowed_hosts(args.host, args.allow_host))
     host = f"[{args.host}]" if ":" in args.host else args.host
     if args.port:
         where = f"at http://{host}:{args.port}/"
@@ -85,8 +100,9 @@ def run(args: argparse.Namespace) -> int:
         where = f"on {host}, on a free port (named below)"
     print(f"Serving {model!r} {where} (Ctrl+C to stop)", flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"nndl: warning: listening on {args.host}: other machines can reach this page",
-              file=sys.stderr)
+        print(f"nndl: warning: listening on {args.host}: other machines can reach this page "
+              "(requests must name this machine in their Host header; add names with "
+              "--allow-host)", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False,
                 log_level="warning" if args.port else "info")
     return 0

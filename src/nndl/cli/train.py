@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from nndl import __version__
-from nndl.cli import _common, _conv, _presets
+from nndl.cli import _common, _conv, _preflight, _presets
 
 COSTS = ["quadratic", "cross_entropy", "log_likelihood"]
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu"]
@@ -23,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "The defaults are the seed's (--preset seed): sizes 784,30,10, 30 epochs, "
             "mini-batch 10, eta 3.0, quadratic cost, sigmoid neurons. Each epoch prints "
             "the test accuracy as 'Epoch k: correct / total'. Options given explicitly "
-            "override the preset's."
+            "override the preset's. Output paths are checked before training starts. "
+            "Ctrl-C or SIGTERM stops training and keeps (and with --save saves) the best "
+            "epoch so far; the exit code is then 130 or 143."
         ),
     )
     add_options(p)
@@ -152,10 +159,95 @@ def _without_validation(
     return opts
 
 
-def run(args: argparse.Namespace) -> int:
-    from nndl.errors import TrainingDiverged
+#: Exit code after SIGTERM: 128 + 15, what a shell reports for a process killed by it.
+EXIT_TERMINATED = 128 + signal.SIGTERM
+#: Exit code after Ctrl-C (SIGINT): 128 + 2.
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread when SIGTERM arrives, so it stops training like Ctrl-C."""
+
+
+class SigtermGuard:
+    """What SIGTERM does inside :func:`sigterm_as_interrupt`: interrupt, or wait (deferred)."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self._deferred = False
+
+    def defer(self) -> None:
+        """From now on only record a SIGTERM: the outputs being written are not cut short."""
+        self._deferred = True
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.received = True
+        if not self._deferred:
+            raise Terminated
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[SigtermGuard]:
+    """Within the block, SIGTERM raises :class:`Terminated` (a ``KeyboardInterrupt``).
+
+    So ``kill PID`` (or a batch system's time limit) stops training as Ctrl-C
+    does: the best epoch so far is kept and saved.  Only the main thread can
+    handle signals; elsewhere SIGTERM keeps its usual effect.  The previous
+    handler is restored on exit.
+    """
+    guard = SigtermGuard()
+    if threading.current_thread() is not threading.main_thread():
+        yield guard
+        return
+    previous = signal.signal(signal.SIGTERM, guard)
+    try:
+        yield guard
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any data is loaded, output paths that could not be written."""
+    if args.save:
+        _preflight.check_output_file(args.save, "--save")
+    if args.plot:
+        _preflight.require_extra("plot", "--plot")
+        _preflight.check_output_file(args.plot, "--plot")
+        if args.save and Path(args.plot).expanduser().resolve() == \
+                Path(args.save).expanduser().resolve():
+            raise ValueError(f"--plot and --save name the same file {args.save}")
+
+
+def write_outputs(args: argparse.Namespace, net: Any, metadata: dict[str, Any],
+                  history_rows: list[dict[str, Any]]) -> int:
+    """Save the model, then draw the curves: a plot failure never costs the model."""
     from nndl.io import save_model
 
+    if args.save:
+        try:
+            path = save_model(net, args.save, metadata=metadata)
+        except OSError as exc:
+            raise OSError(f"--save {args.save}: cannot write the model: "
+                          f"{exc.strerror or exc}") from None
+        print(f"Saved the model of epoch {metadata['best_epoch']} to {path}")
+    if args.plot:
+        from nndl.plots import curves_figure, save_png
+
+        try:
+            path = save_png(curves_figure(history_rows), args.plot)
+        except (OSError, ValueError, ImportError) as exc:
+            kept = f" (the model was saved to {args.save})" if args.save else ""
+            print(f"nndl: error: --plot {args.plot}: cannot draw the learning curves: "
+                  f"{getattr(exc, 'strerror', None) or exc}{kept}", file=sys.stderr)
+            return 1
+        print(f"Wrote learning curves to {path}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from nndl.errors import TrainingDiverged
+
+    check_outputs(args)
     given = {key: getattr(args, key, None) for key in _presets.SEED}
     opts = _presets.resolve(args.preset, given)
     if opts["layers"] and not _presets.PRESETS[args.preset]["layers"]:
@@ -233,39 +325,61 @@ def run(args: argparse.Namespace) -> int:
     stopped = "completed"
     message = None
     history = None
-    try:
-        history = net.SGD(
-            (x_train, y_train), opts["epochs"], opts["mini_batch_size"], opts["eta"],
-            test_data=(x_test, y_test), validation_data=data.validation,
-            lmbda=opts["lmbda"], regularizer=opts["regularizer"], optimizer=optimizer,
-            schedule=opts["schedule"], early_stopping=opts["early_stopping"],
-            expand=opts["expand"],
-            monitor_training_cost=args.monitor, monitor_training_accuracy=args.monitor,
-            monitor_evaluation_cost=args.monitor and data.validation is not None,
-            monitor_gradients=args.monitor_gradients,
-            verbose=False, on_batch=on_batch if show_bar else None, on_epoch=on_epoch,
-        )
-        if history.stop_reason != "epochs":
-            stopped = history.stop_reason
-            message = getattr(history, "message", None)
-    except KeyboardInterrupt:
-        close_bar()
-        stopped = "interrupted"
-        print(f"\nInterrupted during epoch {len(history_rows)}; "
-              "keeping the best epoch so far.", file=sys.stderr)
-    except TrainingDiverged as exc:
-        close_bar()
-        stopped = "diverged"
-        print(f"nndl: {exc}", file=sys.stderr)
-    total_s = time.perf_counter() - start
-    if message and not args.quiet:
-        print(message)
+    with sigterm_as_interrupt() as sigterm:
+        try:
+            history = net.SGD(
+                (x_train, y_train), opts["epochs"], opts["mini_batch_size"], opts["eta"],
+                test_data=(x_test, y_test), validation_data=data.validation,
+                lmbda=opts["lmbda"], regularizer=opts["regularizer"], optimizer=optimizer,
+                schedule=opts["schedule"], early_stopping=opts["early_stopping"],
+                expand=opts["expand"],
+                monitor_training_cost=args.monitor, monitor_training_accuracy=args.monitor,
+                monitor_evaluation_cost=args.monitor and data.validation is not None,
+                monitor_gradients=args.monitor_gradients,
+                verbose=False, on_batch=on_batch if show_bar else None, on_epoch=on_epoch,
+            )
+            if history.stop_reason != "epochs":
+                stopped = history.stop_reason
+                message = getattr(history, "message", None)
+        except KeyboardInterrupt as exc:
+            close_bar()
+            terminated = isinstance(exc, Terminated)
+            stopped = "terminated" if terminated else "interrupted"
+            print(f"\n{'Terminated (SIGTERM)' if terminated else 'Interrupted'} during epoch "
+                  f"{len(history_rows)}; keeping the best epoch so far.", file=sys.stderr)
+        except TrainingDiverged as exc:
+            close_bar()
+            stopped = "diverged"
+            print(f"nndl: {exc}", file=sys.stderr)
+        # From here on a SIGTERM waits until the model is saved.
+        sigterm.defer()
+        total_s = time.perf_counter() - start
+        if message and not args.quiet:
+            print(message)
+        code = _finish(args, net, state, history_rows, stopped, total_s,
+                       {"opts": opts, "data": data, "select_on": select_on,
+                        "training_examples": len(y_train)})
+    if sigterm.received and stopped != "terminated":
+        print("Terminated (SIGTERM) after training; the outputs were written.", file=sys.stderr)
+        return EXIT_TERMINATED
+    return code
 
+
+def _exit_code(stopped: str) -> int:
+    return {"interrupted": EXIT_INTERRUPTED, "terminated": EXIT_TERMINATED,
+            "diverged": 1}.get(stopped, 0)
+
+
+def _finish(args: argparse.Namespace, net: Any, state: dict[str, Any],
+            history_rows: list[dict[str, Any]], stopped: str, total_s: float,
+            run_info: dict[str, Any]) -> int:
+    """Restore the best epoch, print the summary, write the outputs; return the exit code."""
     best = state["best"]
     if best is None:
         print(f"No epoch completed ({total_s:.1f} s); nothing to save.")
-        return {"interrupted": 130, "diverged": 1}.get(stopped, 0)
+        return _exit_code(stopped)
     net.restore(state["snapshot"])
+    select_on = run_info["select_on"]
     summary = (f"Best epoch {best['epoch']} (chosen on {select_on} accuracy): test "
                f"{best['test_correct']} / {best['test_total']} "
                f"({_common.percent(best['test_correct'], best['test_total'])})")
@@ -275,27 +389,22 @@ def run(args: argparse.Namespace) -> int:
     top = max(history_rows, key=lambda r: r["test_accuracy"])
     print(f"Highest test accuracy: {top['test_correct']} / {top['test_total']} "
           f"({_common.percent(top['test_correct'], top['test_total'])}) at epoch {top['epoch']}")
-    if args.plot:
-        from nndl.plots import curves_figure, save_png
-
-        print(f"Wrote learning curves to {save_png(curves_figure(history_rows), args.plot)}")
-    if args.save:
-        metadata = {
-            "nndl_version": __version__,
-            "preset": args.preset,
-            "training": {
-                **{k: v for k, v in opts.items() if k != "sizes"},
-                "epochs_completed": len(history_rows), "seed": args.seed,
-                "data": data.source, "training_examples": len(y_train),
-                "stopped": stopped, "interrupted": stopped == "interrupted",
-                "seconds": round(total_s, 3),
-            },
-            "best_epoch": best["epoch"],
-            "selected_on": select_on,
-            "test_accuracy": best["test_accuracy"],
-            "validation_accuracy": best.get("validation_accuracy"),
-            "history": history_rows,
-        }
-        path = save_model(net, args.save, metadata=metadata)
-        print(f"Saved the model of epoch {best['epoch']} to {path}")
-    return {"interrupted": 130, "diverged": 1}.get(stopped, 0)
+    metadata = {
+        "nndl_version": __version__,
+        "preset": args.preset,
+        "training": {
+            **{k: v for k, v in run_info["opts"].items() if k != "sizes"},
+            "epochs_completed": len(history_rows), "seed": args.seed,
+            "data": run_info["data"].source,
+            "training_examples": run_info["training_examples"],
+            "stopped": stopped, "interrupted": stopped in ("interrupted", "terminated"),
+            "seconds": round(total_s, 3),
+        },
+        "best_epoch": best["epoch"],
+        "selected_on": select_on,
+        "test_accuracy": best["test_accuracy"],
+        "validation_accuracy": best.get("validation_accuracy"),
+        "history": history_rows,
+    }
+    written = write_outputs(args, net, metadata, history_rows)
+    return _exit_code(stopped) or written

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
-import sys
 import threading
 from typing import Any
 
-from nndl.cli import serve, train
+from nndl._extras import install_hint
+from nndl.cli import _preflight, serve, train
 
-#: Why training stopped, as the page and the terminal say it.
+#: Why training stopped, as the page and the terminal say it, by signal name.
 CTRL_C = "interrupted in the terminal"
-#: How to install what the page needs.
-WEB_EXTRA = "pip install 'nndl[web]'"
+TERMINATED = "terminated (SIGTERM)"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "and pause / resume / stop / save buttons. When training ends the page "
             "lets you draw a digit for the model just trained. Closing the page (for "
             "more than a few seconds) or Ctrl+C stops training cleanly. Needs the web "
-            f"extra: {WEB_EXTRA}."
+            f"extra: {install_hint('web')}."
         ),
     )
     train.add_options(p)
@@ -71,7 +71,7 @@ def _server(uvicorn: Any, app: Any, session: Any, open_page: bool) -> Any:
                     webbrowser.open(url)
 
         def handle_exit(self, sig: int, frame: Any) -> None:
-            session.stop(CTRL_C)
+            session.stop(TERMINATED if sig == signal.SIGTERM else CTRL_C)
             session.close()
             super().handle_exit(sig, frame)
 
@@ -99,16 +99,47 @@ def start_training(args: argparse.Namespace, session: Any) -> threading.Thread:
     return thread
 
 
-def run(args: argparse.Namespace) -> int:
-    try:
-        import uvicorn
+def _serve(uvicorn: Any, app: Any, session: Any, thread: threading.Thread,
+           sock: socket.socket, open_page: bool) -> None:
+    """Serve the page until Ctrl+C, SIGTERM or the page is closed; then let training end."""
+    server = _server(uvicorn, app, session, open_page)
 
-        from nndl.web.session import WatchSession
-        from nndl.web.watch import create_watch_app
-    except ImportError as exc:
-        print(f"nndl: error: 'nndl watch' needs the web extra ({exc.name or exc} is "
-              f"missing): {WEB_EXTRA}", file=sys.stderr)
-        return 1
+    def quit_when_abandoned() -> None:
+        print("The page was closed: stopping.", flush=True)
+        session.close()
+        server.should_exit = True
+
+    session.on_quit = quit_when_abandoned
+    # uvicorn handles Ctrl+C and SIGTERM while it serves (see handle_exit), then
+    # raises the signal again once shut down: here that is a KeyboardInterrupt,
+    # and a later SIGTERM waits until the model is saved, as in nndl train.
+    with train.sigterm_as_interrupt() as sigterm:
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:
+            pass
+        sigterm.defer()
+        session.stop(CTRL_C)  # the server has gone: nobody watches any more
+        session.close()
+        thread.join()
+
+
+def _exit_code(session: Any) -> int:
+    """0 when training finished or was stopped from the page, 130/143 after a signal."""
+    if isinstance(session.error, Exception):
+        raise session.error
+    code = session.exit_code or 0
+    if code != train.EXIT_INTERRUPTED:  # finished, or failed
+        return code
+    return {CTRL_C: code, TERMINATED: train.EXIT_TERMINATED}.get(session.stop_reason, 0)
+
+
+def run(args: argparse.Namespace) -> int:
+    _preflight.require_extra("web", "nndl watch")
+    import uvicorn
+
+    from nndl.web.session import WatchSession
+    from nndl.web.watch import create_watch_app
 
     sock = _listen(args.port)
     session = WatchSession()
@@ -118,29 +149,9 @@ def run(args: argparse.Namespace) -> int:
             started = session.wait_started()
         except KeyboardInterrupt:  # while the data loads
             session.stop(CTRL_C)
-            return 130
+            return train.EXIT_INTERRUPTED
         if not started:  # the options or the data were refused
             thread.join()
-            if isinstance(session.error, Exception):
-                raise session.error
-            return session.exit_code or 1
-        server = _server(uvicorn, create_watch_app(session), session, args.open)
-
-        def quit_when_abandoned() -> None:
-            print("The page was closed: stopping.", flush=True)
-            session.close()
-            server.should_exit = True
-
-        session.on_quit = quit_when_abandoned
-        try:
-            server.run(sockets=[sock])
-        except KeyboardInterrupt:  # uvicorn raises the Ctrl+C it handled again, once shut down
-            pass
-    session.stop(CTRL_C)  # the server has gone: nobody watches any more
-    session.close()
-    thread.join()
-    if isinstance(session.error, Exception):
-        raise session.error
-    code = session.exit_code or 0
-    # Stopped from the page (or by closing it) is a normal end; Ctrl+C is not.
-    return 0 if code == 130 and session.stop_reason not in (None, CTRL_C) else code
+            return _exit_code(session) or 1
+        _serve(uvicorn, create_watch_app(session), session, thread, sock, args.open)
+    return _exit_code(session)

@@ -13,6 +13,13 @@ from typing import BinaryIO
 PART_SUFFIX = ".part"
 
 
+def _naming(exc: OSError, target: Path) -> OSError:
+    """``exc`` about ``target``, the file asked for, rather than the temporary file."""
+    if exc.errno is None or exc.strerror is None:
+        return OSError(f"{target}: {exc}")
+    return OSError(exc.errno, exc.strerror, str(target))
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path``; move it onto ``path`` when the block succeeds.
@@ -20,7 +27,8 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     The temporary file lives in the destination's folder (so that
     :func:`os.replace` is atomic) under a hidden name ending in ``.part``.  If
     the ``with`` block raises, the temporary file is removed and ``path`` is
-    left untouched.
+    left untouched.  An ``OSError`` creating or renaming the file names
+    ``path``, not the temporary file.
 
     Examples
     --------
@@ -30,11 +38,19 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     ...     _ = f.write(b"hi")
     >>> target.read_bytes()
     b'hi'
+    >>> with atomic_writer(target.parent / "missing" / "x.bin") as f:
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: [Errno 2] No such file or directory: '.../missing/x.bin'
     """
     target = Path(path)
-    fd, tmp_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=PART_SUFFIX
-    )
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=PART_SUFFIX
+        )
+    except OSError as exc:
+        raise _naming(exc, target) from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -45,7 +61,10 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         # permissions any new file gets (0o666 less the umask).
         with contextlib.suppress(OSError):
             os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise _naming(exc, target) from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -7,13 +7,14 @@ import hashlib
 import os
 import time
 import urllib.error
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from nndl.data._atomic import PART_SUFFIX, atomic_write_bytes
 from nndl.data.files import MNIST_FILES, MNIST_SHA256, find_file, uncompressed_sha256
 from nndl.data.sources import HttpSource, NpmSource, Source
-from nndl.errors import DataError
+from nndl.errors import DataError, DataUnavailable
 
 __all__ = [
     "MIRRORS",
@@ -82,7 +83,8 @@ def _cached_ok(folder: Path, name: str, sha256: str) -> tuple[Path | None, str |
         return None, None
     try:
         actual = _file_sha256(path)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
+        # gzip raises OSError (BadGzipFile), EOFError (truncated) or zlib.error (corrupt).
         return None, f"{path.name} is unreadable ({exc})"
     if actual != sha256:
         return None, f"{path.name} fails its SHA-256 check"
@@ -153,8 +155,9 @@ def fetch_mnist(
 
     Raises
     ------
-    nndl.errors.DataError
-        If some file could be got from no source; the message lists every
+    nndl.errors.DataUnavailable
+        (a :class:`~nndl.errors.DataError`) If some file could be got from no
+        source, or the folder cannot be created; the message lists every
         source tried with its error and says how to install the files by hand.
 
     Examples
@@ -172,9 +175,10 @@ def fetch_mnist(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DataError(f"cannot create the data folder {folder}: {exc}") from exc
+        raise DataUnavailable(f"cannot create the data folder {folder}: {exc}") from exc
 
     needed: list[str] = []
+    damaged: dict[str, Path] = {}
     for name in MNIST_FILES:
         path, problem = _cached_ok(folder, name, sums[name])
         if path is not None:
@@ -182,6 +186,7 @@ def fetch_mnist(
         else:
             if problem:
                 say(f"{name}: {problem}; fetching it again")
+                damaged[name] = find_file(folder, name)
             needed.append(name)
     if not needed:
         return folder
@@ -216,6 +221,7 @@ def fetch_mnist(
                 except OSError as exc:
                     raise DataError(f"cannot write {target}: {exc}") from exc
                 say(f"{name}: downloaded from {source.label}, SHA-256 ok ({len(data):,} bytes)")
+                _drop_replaced(damaged.get(name), target)
                 failures.pop(name)
                 break
     finally:
@@ -230,8 +236,15 @@ def fetch_mnist(
             lines.append(f"  {name}:")
             lines.extend(f"    - {err}" for err in errors or ["no sources given"])
         lines.append(_manual_instructions(folder))
-        raise DataError("\n".join(lines))
+        raise DataUnavailable("\n".join(lines))
     return folder
+
+
+def _drop_replaced(old: Path | None, new: Path) -> None:
+    """Delete a damaged copy (``name.gz``, say) once a good one is written beside it."""
+    if old is not None and old != new:
+        with contextlib.suppress(OSError):
+            old.unlink()
 
 
 def _describe(exc: BaseException) -> str:

@@ -22,7 +22,7 @@ from nndl.data.files import (
 )
 from nndl.data.idx import read_idx
 from nndl.data.sample import load_sample
-from nndl.errors import DataError
+from nndl.errors import DataError, DataUnavailable
 
 __all__ = ["load_data", "load_mnist"]
 
@@ -130,15 +130,24 @@ def load_mnist(
             if fetch and foreign
             else ""
         )
-        raise DataError(
+        # Nothing there is broken: the data set is just not available (unless
+        # other data in the folder kept MNIST from being fetched into it).
+        error = DataError if foreign else DataUnavailable
+        raise error(
             f"{folder} lacks {', '.join(missing)}{not_fetched}; "
             "an MNIST-style folder holds the four files "
             f"{', '.join(MNIST_FILES)} (each raw or with .gz). Run `nndl fetch` to download "
             "MNIST, or point NNDL_DATA_DIR (or --data-dir) at a folder holding them."
         )
 
-    train_images, train_labels, train_path = _read_pair(folder, TRAIN_IMAGES, TRAIN_LABELS)
-    test_images, test_labels, test_path = _read_pair(folder, TEST_IMAGES, TEST_LABELS)
+    try:
+        train_images, train_labels, train_path = _read_pair(folder, TRAIN_IMAGES, TRAIN_LABELS)
+        test_images, test_labels, test_path = _read_pair(folder, TEST_IMAGES, TEST_LABELS)
+    except DataError as exc:
+        if folder != default_data_dir() or not foreign:
+            raise
+        raise DataError(f"{exc} (run `nndl fetch` to download MNIST into {folder} "
+                        "again: it replaces damaged files)") from None
     if train_images.shape[1:] != test_images.shape[1:]:
         raise DataError(
             f"{train_path} holds images of shape {train_images.shape[1:]} but {test_path} "
@@ -181,16 +190,20 @@ def load_data(
     """Load full MNIST if possible, else (with ``allow_sample``) the bundled sample.
 
     Uses the files in ``data_dir`` if all four are there, else tries to fetch
-    them.  If that fails (no network, no npm, damaged files...) and
-    ``allow_sample`` is true, a :class:`UserWarning` says why and the bundled
-    1,000-image sample (:func:`load_sample`) is returned instead.
+    them.  If that fails (no network, no npm...: the files are simply not
+    available) and ``allow_sample`` is true, a :class:`UserWarning` says why
+    and the bundled 1,000-image sample (:func:`load_sample`) is returned
+    instead.  Files that are there but damaged (truncated, corrupt, not IDX)
+    are an error either way: broken data is never silently swapped for other
+    data.
 
     Parameters
     ----------
     data_dir, dtype, full_train, validation_size, log
         As for :func:`load_mnist`.
     allow_sample : bool
-        Fall back to the bundled sample instead of raising.
+        Fall back to the bundled sample when MNIST is unavailable, instead of
+        raising :class:`~nndl.errors.DataUnavailable`.
 
     Returns
     -------
@@ -213,7 +226,7 @@ def load_data(
             validation_size=validation_size,
             log=log,
         )
-    except DataError as exc:
+    except DataUnavailable as exc:
         if not allow_sample:
             raise
         reason = str(exc)

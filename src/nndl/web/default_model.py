@@ -5,8 +5,9 @@ Without a MODEL argument, ``nndl serve`` loads :func:`default_model_path`
 ``~/.cache/nndl/models/serve.npz``).  When that file does not exist yet it
 trains the seed's ``[784, 30, 10]`` network for a few epochs on MNIST
 (:func:`nndl.data.load_data`, which falls back to the bundled sample when
-MNIST cannot be had), saying so on the console, and saves it there for next
-time.  Delete the file (or pass ``--retrain``) to train a fresh one.
+MNIST cannot be had in the default cache; a folder given as ``data_dir`` must
+hold it), saying so on the console, and saves it there for next time.
+Delete the file (or pass ``--retrain``) to train a fresh one.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def train_default_model(
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = load_data(data_dir, log=log)
+        data = load_data(data_dir, log=log, allow_sample=data_dir is None)
     for w in caught:
         log(f"warning: {w.message}")
     epochs = EPOCHS_MNIST if data.source == "mnist" else EPOCHS_SAMPLE

@@ -31,9 +31,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import io
 import json
 import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import numpy as np
@@ -43,9 +46,16 @@ from nndl.preprocess import SIDE, image_file_to_mnist
 
 #: Inputs of an MNIST network: a 28×28 image.
 N_PIXELS = SIDE * SIDE
-#: Largest picture (width × height) decoded from ``"png"``; guards against
-#: decompression bombs, since a small PNG can hold a huge blank image.
-MAX_IMAGE_PIXELS = 4096 * 4096
+#: Largest picture (width × height) decoded from ``"png"``, read from the
+#: image's header before decoding: a 30 KB PNG can hold 4096×4096 pixels,
+#: which take ~1.7 s and ~320 MB to prepare; 1024×1024 take ~0.09 s and ~20 MB.
+#: (The drawing page sends its 280×280 canvas.)
+MAX_IMAGE_PIXELS = 1024 * 1024
+#: Image formats read from ``"png"`` (Pillow's names); no other parser sees a request.
+IMAGE_FORMATS = ("PNG", "JPEG", "TIFF")
+#: Longest integer literal accepted in the JSON body: Python would spend
+#: quadratic time on a huge one, and a pixel is at most 1 anyway.
+MAX_INT_DIGITS = 20
 
 
 class PayloadError(ValueError):
@@ -56,14 +66,32 @@ def _reject_constant(name: str) -> Any:
     raise PayloadError(f"invalid JSON: {name} is not a number JSON allows")
 
 
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise PayloadError(f"invalid JSON: an integer of {digits} digits is too large "
+                           f"(at most {MAX_INT_DIGITS})")
+    return int(text)
+
+
 def parse_json(body: bytes) -> Any:
-    """Decode a UTF-8 JSON document, refusing ``NaN`` and ``Infinity`` literals."""
+    """Decode a UTF-8 JSON document, refusing ``NaN``/``Infinity`` and huge integers.
+
+    Examples
+    --------
+    >>> parse_json(b'{"a": [1, 2.5]}')
+    {'a': [1, 2.5]}
+    >>> parse_json(b"[" + b"9" * 400 + b"]")
+    Traceback (most recent call last):
+    ...
+    nndl.web.payload.PayloadError: invalid JSON: an integer of 400 digits is too large (at most 20)
+    """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise PayloadError("invalid JSON: the body is not UTF-8 text") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise PayloadError(f"invalid JSON: {exc}") from None
     except RecursionError:
@@ -91,23 +119,38 @@ def pixels_to_input(value: Any) -> NDArray[np.float64]:
     return x
 
 
-def _check_image_size(data: bytes) -> None:
-    """Refuse images whose header announces more than :data:`MAX_IMAGE_PIXELS`."""
+#: Makes the context in which an image is decoded (e.g. one of a few slots).
+ImageSlot = Callable[[], AbstractContextManager[object]]
+
+
+def _check_image_size(data: bytes, max_pixels: int) -> None:
+    """Refuse images whose header announces more than ``max_pixels``, before decoding.
+
+    Only the header is read (``Image.open`` is lazy), and only
+    :data:`IMAGE_FORMATS` are tried.
+    """
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as img:
             width, height = img.size
     except Exception:  # Pillow raises several unrelated types
         raise PayloadError('"png" does not hold a PNG or JPEG image') from None
-    if width * height > MAX_IMAGE_PIXELS:
+    if width * height > max_pixels:
         raise PayloadError(
-            f'"png" image is {width}x{height}; at most {MAX_IMAGE_PIXELS:,} pixels are accepted'
+            f'"png" image is {width}x{height}; at most {max_pixels:,} pixels are accepted '
+            "(scale it down)"
         )
 
 
-def png_to_input(value: Any) -> NDArray[np.float64]:
-    """Decode a base64 PNG/JPEG (or ``data:`` URL) and prepare it as ``nndl predict`` does."""
+def png_to_input(value: Any, *, max_pixels: int = MAX_IMAGE_PIXELS,
+                 image_slot: ImageSlot | None = None) -> NDArray[np.float64]:
+    """Decode a base64 PNG/JPEG (or ``data:`` URL) and prepare it as ``nndl predict`` does.
+
+    The size in the image's header is checked against ``max_pixels`` before
+    anything is decoded; the decoding itself runs inside ``image_slot()``
+    (the app uses it to bound how many images are decoded at once).
+    """
     if not isinstance(value, str):
         raise PayloadError(f'"png" must be a base64 string, got {type(value).__name__}')
     text = value.strip()
@@ -121,16 +164,20 @@ def png_to_input(value: Any) -> NDArray[np.float64]:
         raise PayloadError(f'"png" is not valid base64: {exc}') from None
     if not data:
         raise PayloadError('"png" is empty')
-    _check_image_size(data)
+    _check_image_size(data, max_pixels)
     try:
-        return image_file_to_mnist(data)
+        with image_slot() if image_slot is not None else contextlib.nullcontext():
+            return image_file_to_mnist(data)
     except ValueError as exc:
         message = str(exc).removeprefix("<bytes>: ")
         raise PayloadError(f'"png": {message}') from None
 
 
-def parse_predict_body(body: bytes) -> NDArray[np.float64]:
+def parse_predict_body(body: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS,
+                       image_slot: ImageSlot | None = None) -> NDArray[np.float64]:
     """Return the ``(784,)`` network input that a ``POST /api/predict`` body asks about.
+
+    ``max_pixels`` and ``image_slot`` apply to a ``"png"`` (see :func:`png_to_input`).
 
     Raises
     ------
@@ -153,4 +200,4 @@ def parse_predict_body(body: bytes) -> NDArray[np.float64]:
         raise PayloadError(f"unknown keys {extra}; expected \"pixels\" or \"png\"")
     if keys[0] == "pixels":
         return pixels_to_input(doc["pixels"])
-    return png_to_input(doc["png"])
+    return png_to_input(doc["png"], max_pixels=max_pixels, image_slot=image_slot)

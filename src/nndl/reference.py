@@ -13,9 +13,9 @@ Examples
 >>> import numpy as np
 >>> from nndl import Network
 >>> net = Network([3, 2], seed=0)
->>> seed = SeedNetwork(net.weights, net.biases)
+>>> book = BookNetwork(net.weights, net.biases)
 >>> x = np.array([[0.5], [0.1], [0.9]])
->>> bool(np.allclose(seed.feedforward(x).ravel(), net.feedforward(x.ravel())))
+>>> bool(np.allclose(book.feedforward(x).ravel(), net.feedforward(x.ravel())))
 True
 """
 
@@ -32,7 +32,7 @@ def sigmoid_prime(z):
     return sigmoid(z) * (1 - sigmoid(z))
 
 
-class SeedNetwork:
+class BookNetwork:
     def __init__(self, weights, biases):
         self.weights = [np.array(w, dtype=np.float64) for w in weights]
         self.biases = [np.array(b, dtype=np.float64).reshape(-1, 1) for b in biases]
