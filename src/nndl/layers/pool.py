@@ -59,15 +59,25 @@ class MaxPool2D(Layer):
         c, h, w = image_input(input_shape, "pool", (p, p), "map")
         return {}, (c, h // p, w // p)
 
-    def _blocks(self, x: Array) -> Array:
-        """View ``(m, C, Ho, p, Wo, p)`` of the pooled part of x."""
-        m, c = x.shape[:2]
+    def _offsets(self, x: Array) -> list[tuple[slice, ...]]:
+        """Index of the strided view ``x[at]`` ``(m, C, Ho, Wo)`` for each of the p² offsets
+        ``(dp, dq)`` of a block, in row-major order: ``x[at][n, c, i, j] = x[n, c, ip+dp, jq+dq]``."""
         _, ho, wo = self.output_shape  # type: ignore[misc]
         p = self.pool
-        return x[:, :, : ho * p, : wo * p].reshape(m, c, ho, p, wo, p)
+        return [
+            (slice(None), slice(None), slice(dp, ho * p, p), slice(dq, wo * p, p))
+            for dp in range(p)
+            for dq in range(p)
+        ]
 
     def forward(self, x: Array, train: bool) -> Array:
-        y = self._blocks(x).max(axis=(3, 5))
+        # y[n, c, i, j] = max over the block's offsets of x[n, c, ip+dp, jq+dq]    (m, C, Ho, Wo)
+        # Element-wise maxima of strided views: no gather, and y keeps x's
+        # memory layout (the convolution's batch-innermost one).
+        first, *rest = self._offsets(x)
+        y = x[first].copy(order="K")
+        for at in rest:
+            np.maximum(y, x[at], out=y)
         if train:
             self._x, self._y = x, y
         return y
@@ -80,19 +90,28 @@ class MaxPool2D(Layer):
             return None
         _, ho, wo = self.output_shape  # type: ignore[misc]
         p = self.pool
-        grad_in = np.zeros_like(x)  # keeps x's memory layout
+        # ∂C/∂x is ∂C/∂y at each block's maximum and 0 elsewhere            (m, C, H, W)
+        # (keeps x's memory layout; only rows and columns outside every block need zeros).
+        whole = x.shape[2] == ho * p and x.shape[3] == wo * p
+        grad_in = np.empty_like(x) if whole else np.zeros_like(x)
         # Visit the p² offsets of the blocks in row-major order; each block's
         # gradient goes to the first offset that holds its maximum.  Strided
         # views only: no copy of x, no argmax.
-        unclaimed = np.ones(y.shape, dtype=bool)  # (m, C, Ho, Wo)
-        for k in range(p * p):
-            dp, dq = divmod(k, p)
-            at = (slice(None), slice(None), slice(dp, ho * p, p), slice(dq, wo * p, p))
+        if grad_out.strides != y.strides:  # e.g. from flatten: one small copy into y's layout
+            grad_out = _like(y, grad_out)
+        *others, last = self._offsets(x)
+        unclaimed = np.ones_like(y, dtype=bool)  # (m, C, Ho, Wo), y's layout
+        for at in others:
             winner = x[at] == y
-            if k < p * p - 1:
-                winner &= unclaimed
-                unclaimed &= ~winner
-            else:
-                winner = unclaimed  # the last offset takes whatever is left
+            winner &= unclaimed
+            unclaimed &= ~winner
             np.multiply(grad_out, winner, out=grad_in[at])
+        np.multiply(grad_out, unclaimed, out=grad_in[last])  # the last offset takes the rest
         return grad_in
+
+
+def _like(template: Array, values: Array) -> Array:
+    """A copy of ``values`` in the memory layout of ``template`` (same shape)."""
+    out = np.empty_like(template)
+    out[...] = values
+    return out
