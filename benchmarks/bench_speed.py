@@ -166,10 +166,16 @@ CASES = [
 
 
 # -- timing -------------------------------------------------------------------------------
+#: The clock: wall time (the default), or this process's CPU time (``--clock cpu``),
+#: steadier on a busy machine but meaningful only with one thread.
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
+clock = CLOCK["wall"]
+
+
 def seconds(run: Pass) -> float:
-    start = time.perf_counter()
+    start = clock()
     run()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def interleaved(passes: dict[str, Pass], repeats: int) -> dict[str, list[float]]:
@@ -207,51 +213,56 @@ def training_table(x, y_onehot, labels, repeats: int) -> None:
 
 
 # -- the two convolution layers alone -----------------------------------------------------
-CONV_LAYERS = [("conv:20x5x5", 20, (1, 28, 28)), ("conv:40x5x5", 40, (20, 12, 12))]
+#: (name, filters, input shape, whether the network needs ∂C/∂x of the layer)
+CONV_LAYERS = [("conv:20x5x5", 20, (1, 28, 28), False), ("conv:40x5x5", 40, (20, 12, 12), True)]
 
 
-def conv_passes(filters: int, shape: tuple[int, ...], x: np.ndarray) -> tuple[dict, int]:
-    """Forward and backward of one layer, nndl and PyTorch, on the same arrays; and its flops."""
+def conv_passes(filters: int, shape: tuple[int, ...], x: np.ndarray, input_grad: bool) -> dict:
+    """Forward (z = w ⋆ x + b) and backward of one layer, nndl and PyTorch, on the same
+    arrays; the backward computes what the network needs: ∂C/∂w, ∂C/∂b, and ∂C/∂x
+    except for the first layer, whose input is the data."""
     conv = Conv2D(filters, 5, "relu")
     conv.build(shape, np.random.default_rng(0), np.float32)
+    conv.needs_input_grad = input_grad
     z = conv._linear(x, train=True)
     grad = np.random.default_rng(1).standard_normal(z.shape).astype(np.float32)
+    delta = np.empty_like(z)  # δ in z's memory layout, as the network hands it over
+    delta[...] = grad
     passes = {
         "nndl forward": lambda: conv._linear(x, train=True),
-        "nndl backward": lambda: conv.backward_delta(grad),
+        "nndl backward": lambda: conv.backward_delta(delta),
     }
     if torch is not None:
-        tx = torch.from_numpy(x).requires_grad_(True)
+        tx = torch.from_numpy(x).requires_grad_(input_grad)
         tw = torch.from_numpy(conv.params["w"].copy()).requires_grad_(True)
         tb = torch.from_numpy(conv.params["b"].copy()).requires_grad_(True)
         tz = torch.nn.functional.conv2d(tx, tw, tb)
         tgrad = torch.from_numpy(grad)
+        wrt = (tx, tw, tb) if input_grad else (tw, tb)
 
         def forward():
             with torch.no_grad():
                 torch.nn.functional.conv2d(tx, tw, tb)
 
         passes["torch forward"] = forward
-        passes["torch backward"] = lambda: torch.autograd.grad(
-            tz, (tx, tw, tb), tgrad, retain_graph=True
-        )
-    m = len(x)
-    _, ho, wo = conv.output_shape  # type: ignore[misc]
-    return passes, 2 * m * filters * shape[0] * 25 * ho * wo
+        passes["torch backward"] = lambda: torch.autograd.grad(tz, wrt, tgrad, retain_graph=True)
+    return passes
 
 
 def conv_table(m: int, repeats: int) -> None:
     print(f"\nconvolution layers alone, mini-batch {m}: median ms and GFLOP/s "
-          f"(median of {repeats}, interleaved)")
+          f"(median of {repeats}, interleaved); backward as in the network "
+          "(∂w, ∂b; and ∂x but for the first layer)")
     head = f"{'layer':<13}{'pass':<10}{'nndl ms':>9}{'GFLOP/s':>9}"
     if torch is not None:
         head += f"{'PyTorch ms':>12}{'GFLOP/s':>9}{'nndl/PyTorch':>14}"
     print(head)
-    for name, filters, shape in CONV_LAYERS:
+    for name, filters, shape, input_grad in CONV_LAYERS:
         x = np.random.default_rng(2).standard_normal((m, *shape)).astype(np.float32)
-        passes, flops = conv_passes(filters, shape, x)
-        t = interleaved(passes, repeats)
-        for label, count in (("forward", flops), ("backward", 2 * flops)):
+        t = interleaved(conv_passes(filters, shape, x, input_grad), repeats)
+        ho, wo = shape[1] - 4, shape[2] - 4
+        flops = 2 * m * filters * shape[0] * 25 * ho * wo  # one product of w and x
+        for label, count in (("forward", flops), ("backward", (1 + input_grad) * flops)):
             ours = statistics.median(t[f"nndl {label}"])
             line = f"{name:<13}{label:<10}{ours * 1e3:>9.2f}{count / ours / 1e9:>9.1f}"
             if torch is not None:
@@ -277,7 +288,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed passes per figure")
     parser.add_argument("--conv-repeats", type=int, default=15, help="timings per conv layer")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: train,conv")
+    parser.add_argument("--clock", choices=sorted(CLOCK), default="wall",
+                        help="wall time, or CPU time of this process (only with --threads 1)")
     args = parser.parse_args()
+    global clock
+    clock = CLOCK[args.clock]
     skip = set(filter(None, args.skip.split(",")))
     sample = load_sample(dtype="float32")
     x, labels = sample.training
@@ -285,8 +300,9 @@ def main() -> None:
     x, labels = np.tile(x, (reps, 1))[:N_IMAGES], np.tile(labels, reps)[:N_IMAGES]
     y_onehot = np.eye(10, dtype=np.float32)[labels]
     versions = f"nndl on NumPy {np.__version__}, Python {platform.python_version()}"
-    versions += f", PyTorch {torch.__version__}" if torch is not None else ", PyTorch not installed"
-    print(f"{versions}; float32; {platform.machine()}, {len(os.sched_getaffinity(0))} CPUs")
+    versions += f", PyTorch {torch.__version__}" if torch else ", PyTorch not installed"
+    print(f"{versions}; float32; {platform.machine()}, {len(os.sched_getaffinity(0))} CPUs; "
+          f"{args.clock} clock")
     for threads in (int(t) for t in args.threads.split(",")):
         with threadpool_limits(threads):
             if torch is not None:

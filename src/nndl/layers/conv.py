@@ -103,6 +103,9 @@ class Conv2D(ActivatedLayer):
             raise ValueError("conv layers need an element-wise activation, not softmax")
         self._cols: Array | None = None
         self._x_shape: Shape | None = None
+        #: True when the layer above (a max-pool) hands :meth:`backward` δ itself,
+        #: having applied σ'(z) on its side (see :meth:`MaxPool2D.fuse_below`).
+        self.delta_from_above = False
 
     def label(self) -> str:
         kh, kw = self.kernel_size
@@ -119,6 +122,7 @@ class Conv2D(ActivatedLayer):
         }
 
     def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
+        self.delta_from_above = False  # until a network fuses this layer with the one above
         c, h, w = image_input(input_shape, "conv", self.kernel_size, "input")
         kh, kw = self.kernel_size
         s = self.stride
@@ -166,8 +170,10 @@ class Conv2D(ActivatedLayer):
         """From ∂C/∂a ``(m, F, Ho, Wo)``: δ, the gradients, and ∂C/∂x ``(m, C, H, W)``."""
         if self.z is None or self.a is None:
             raise RuntimeError(f"{self.label()}: backward() needs a forward(x, train=True) first")
-        # BP2's second factor, δ = ∂C/∂a ⊙ σ'(z): element-wise products keep the
-        # batch-innermost layout of z (a select such as np.where would not).
+        if self.delta_from_above:
+            return self.backward_delta(grad_out)  # the pool above applied σ'(z) already
+        # BP2's second factor, δ = ∂C/∂a ⊙ σ'(z): an element-wise product keeps
+        # z's batch-innermost layout (np.where would not, and is slower)  (m, F, Ho, Wo)
         delta = grad_out * self.activation.prime(self.z, self.a)
         return self.backward_delta(delta)
 

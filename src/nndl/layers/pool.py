@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from nndl.activations import ReLU
 from nndl.layers.base import Array, Layer, Shape, image_input, positive_int
+from nndl.layers.conv import Conv2D
 
 
 class MaxPool2D(Layer):
@@ -22,6 +24,15 @@ class MaxPool2D(Layer):
     them — the *first* in row-major order within the block.  That is a valid
     subgradient (the gradient summed over the block is conserved), and on
     tie-free inputs it is the exact gradient.
+
+    **Speed.**  Both passes work on the p² strided views ``x[:, :, dp::p,
+    dq::p]`` (element-wise maxima forward, masked products backward): no
+    gather, no argmax, and the output keeps the input's memory layout (the
+    convolution's batch-innermost one), so the layers around it read long
+    contiguous runs.  Directly above a ReLU convolution the pool also applies
+    ReLU's derivative, [y > 0], on its small output side (max and ReLU
+    commute), sparing the convolution a pass over its full-size z
+    (see :meth:`fuse_below`).
 
     Parameters
     ----------
@@ -47,6 +58,9 @@ class MaxPool2D(Layer):
         self.pool = positive_int(pool, "pool size")
         self._x: Array | None = None
         self._y: Array | None = None
+        #: True when the layer below is a ReLU convolution whose σ'(z) this
+        #: layer applies (set by :meth:`fuse_below`).
+        self.applies_relu_below = False
 
     def label(self) -> str:
         return f"pool {self.pool}×{self.pool}"
@@ -59,9 +73,23 @@ class MaxPool2D(Layer):
         c, h, w = image_input(input_shape, "pool", (p, p), "map")
         return {}, (c, h // p, w // p)
 
-    def _offsets(self, x: Array) -> list[tuple[slice, ...]]:
-        """Index of the strided view ``x[at]`` ``(m, C, Ho, Wo)`` for each of the p² offsets
-        ``(dp, dq)`` of a block, in row-major order: ``x[at][n, c, i, j] = x[n, c, ip+dp, jq+dq]``."""
+    def fuse_below(self, below: Layer) -> None:
+        """Above a ReLU convolution, apply its σ'(z) here, on the pooled side.
+
+        With a = max(z, 0) and y = max over a block of a, the convolution's
+        δ = ∂C/∂a ⊙ [z > 0] is ∂C/∂y at the block's first maximum when y > 0
+        (that position has z = y > 0) and 0 everywhere else — the same
+        numbers as the unfused pair, from one product over the output (p²
+        times smaller than z).  :meth:`backward` then returns that δ, and the
+        convolution takes it as δ (its ``delta_from_above``).
+        """
+        self.applies_relu_below = isinstance(below, Conv2D) and type(below.activation) is ReLU
+        if self.applies_relu_below:
+            below.delta_from_above = True  # type: ignore[union-attr]
+
+    def _offsets(self) -> list[tuple[slice, ...]]:
+        """For each offset (dp, dq) of a block, in row-major order, the index ``at`` of
+        the strided view ``x[at][n, c, i, j] = x[n, c, i·p + dp, j·p + dq]``."""
         _, ho, wo = self.output_shape  # type: ignore[misc]
         p = self.pool
         return [
@@ -71,11 +99,9 @@ class MaxPool2D(Layer):
         ]
 
     def forward(self, x: Array, train: bool) -> Array:
-        # y[n, c, i, j] = max over the block's offsets of x[n, c, ip+dp, jq+dq]    (m, C, Ho, Wo)
-        # Element-wise maxima of strided views: no gather, and y keeps x's
-        # memory layout (the convolution's batch-innermost one).
-        first, *rest = self._offsets(x)
-        y = x[first].copy(order="K")
+        # y[n, c, i, j] = max over (dp, dq) of x[n, c, i·p + dp, j·p + dq]      (m, C, Ho, Wo)
+        first, *rest = self._offsets()
+        y = x[first].copy(order="K")  # "K": y keeps x's memory layout
         for at in rest:
             np.maximum(y, x[at], out=y)
         if train:
@@ -83,34 +109,33 @@ class MaxPool2D(Layer):
         return y
 
     def backward(self, grad_out: Array) -> Array | None:
+        """From ∂C/∂y ``(m, C, Ho, Wo)``: ∂C/∂x ``(m, C, H, W)`` (or the ReLU layer's δ)."""
         x, y = self._x, self._y
         if x is None or y is None:
             raise RuntimeError("pool: backward() needs a forward(x, train=True) first")
         if not self.needs_input_grad:
             return None
+        if grad_out.strides != y.strides:  # e.g. from flatten: one small copy into y's layout
+            grad_out = _copy_like(y, grad_out)
+        if self.applies_relu_below:
+            grad_out = grad_out * (y > 0)  # σ'(z) of the ReLU below, at the maxima
+        # ∂C/∂x is ∂C/∂y at each block's first maximum, 0 elsewhere         (m, C, H, W)
         _, ho, wo = self.output_shape  # type: ignore[misc]
         p = self.pool
-        # ∂C/∂x is ∂C/∂y at each block's maximum and 0 elsewhere            (m, C, H, W)
-        # (keeps x's memory layout; only rows and columns outside every block need zeros).
-        whole = x.shape[2] == ho * p and x.shape[3] == wo * p
-        grad_in = np.empty_like(x) if whole else np.zeros_like(x)
-        # Visit the p² offsets of the blocks in row-major order; each block's
-        # gradient goes to the first offset that holds its maximum.  Strided
-        # views only: no copy of x, no argmax.
-        if grad_out.strides != y.strides:  # e.g. from flatten: one small copy into y's layout
-            grad_out = _like(y, grad_out)
-        *others, last = self._offsets(x)
-        unclaimed = np.ones_like(y, dtype=bool)  # (m, C, Ho, Wo), y's layout
+        covered = x.shape[2] == ho * p and x.shape[3] == wo * p
+        grad_in = np.empty_like(x) if covered else np.zeros_like(x)  # x's layout
+        *others, last = self._offsets()
+        unclaimed = np.ones_like(y, dtype=bool)  # blocks whose maximum is still to place
         for at in others:
             winner = x[at] == y
             winner &= unclaimed
             unclaimed &= ~winner
             np.multiply(grad_out, winner, out=grad_in[at])
-        np.multiply(grad_out, unclaimed, out=grad_in[last])  # the last offset takes the rest
+        np.multiply(grad_out, unclaimed, out=grad_in[last])  # the last offset: the rest
         return grad_in
 
 
-def _like(template: Array, values: Array) -> Array:
+def _copy_like(template: Array, values: Array) -> Array:
     """A copy of ``values`` in the memory layout of ``template`` (same shape)."""
     out = np.empty_like(template)
     out[...] = values
