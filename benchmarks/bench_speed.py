@@ -40,8 +40,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
 
+try:  # needed: the thread settings must be explicit
+    from threadpoolctl import threadpool_info, threadpool_limits
+except ImportError:  # pragma: no cover - depends on the machine
+    raise SystemExit(
+        "bench_speed.py sets NumPy's BLAS threads with threadpoolctl: "
+        "python3 -m pip install threadpoolctl"
+    ) from None
 from nndl.cli._conv import BEST_LAYERS
 from nndl.data import load_sample
 from nndl.layers import Conv2D
@@ -281,12 +287,23 @@ def thread_note(threads: int) -> str:
     return note
 
 
+def positive(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return int(text)
+
+
+def thread_counts(text: str) -> list[int]:
+    return [positive(part) for part in text.split(",")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", default="1,2",
+    parser.add_argument("--threads", type=thread_counts, default=[1, 2],
                         help="comma-separated thread counts, each a table (default 1,2)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed passes per figure")
-    parser.add_argument("--conv-repeats", type=int, default=15, help="timings per conv layer")
+    parser.add_argument("--repeats", type=positive, default=3, help="timed passes per figure")
+    parser.add_argument("--conv-repeats", type=positive, default=15,
+                        help="timings per conv layer")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: train,conv")
     parser.add_argument("--clock", choices=sorted(CLOCK), default="wall",
                         help="wall time, or CPU time of this process (only with --threads 1)")
@@ -294,6 +311,10 @@ def main() -> None:
     global clock
     clock = CLOCK[args.clock]
     skip = set(filter(None, args.skip.split(",")))
+    if skip - {"train", "conv"}:
+        parser.error(f"--skip takes train and/or conv, got {args.skip!r}")
+    if args.clock == "cpu" and max(args.threads) > 1:
+        parser.error("--clock cpu adds up the CPU time of all threads: use it with --threads 1")
     sample = load_sample(dtype="float32")
     x, labels = sample.training
     reps = -(-N_IMAGES // len(x))
@@ -303,7 +324,7 @@ def main() -> None:
     versions += f", PyTorch {torch.__version__}" if torch else ", PyTorch not installed"
     print(f"{versions}; float32; {platform.machine()}, {len(os.sched_getaffinity(0))} CPUs; "
           f"{args.clock} clock")
-    for threads in (int(t) for t in args.threads.split(",")):
+    for threads in args.threads:
         with threadpool_limits(threads):
             if torch is not None:
                 torch.set_num_threads(threads)
