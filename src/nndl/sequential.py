@@ -167,6 +167,8 @@ class Sequential(Model):
         for layer in self.layers:
             layer.needs_input_grad = True
         self.layers[0].needs_input_grad = False  # ∂C/∂(data) is never needed
+        for below, layer in zip(self.layers, self.layers[1:], strict=False):
+            layer.fuse_below(below)  # e.g. max-pool applies the ReLU below's σ'
         self.output_layer: ActivatedLayer = last
         #: The layers of a pass without dropout (evaluation, gradient checks).
         self.eval_layers = [layer for layer in self.layers if not layer.train_only]

@@ -168,6 +168,11 @@ class Layer:
         """Fill :attr:`grads` from ∂C/∂y; return ∂C/∂x (None if not ``needs_input_grad``)."""
         raise NotImplementedError
 
+    def fuse_below(self, below: Layer) -> None:
+        """Called by the network, after planning, with the layer whose output this one
+        takes: a layer may take over part of that layer's backward pass (max-pool
+        above a ReLU convolution does).  Default: nothing."""
+
     def label(self) -> str:
         """Short name of the layer without shapes, e.g. ``conv 20×5×5 relu``."""
         return self.kind

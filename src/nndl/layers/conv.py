@@ -103,6 +103,9 @@ class Conv2D(ActivatedLayer):
             raise ValueError("conv layers need an element-wise activation, not softmax")
         self._cols: Array | None = None
         self._x_shape: Shape | None = None
+        #: True when the layer above (a max-pool) hands :meth:`backward` δ itself,
+        #: having applied σ'(z) on its side (see :meth:`MaxPool2D.fuse_below`).
+        self.delta_from_above = False
 
     def label(self) -> str:
         kh, kw = self.kernel_size
@@ -119,6 +122,7 @@ class Conv2D(ActivatedLayer):
         }
 
     def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
+        self.delta_from_above = False  # until a network fuses this layer with the one above
         c, h, w = image_input(input_shape, "conv", self.kernel_size, "input")
         kh, kw = self.kernel_size
         s = self.stride
@@ -129,33 +133,49 @@ class Conv2D(ActivatedLayer):
         _, c, kh, kw = self.param_shapes["w"]
         return c * kh * kw, self.filters * kh * kw
 
-    def _im2col(self, x: Array) -> Array:
-        """Return ``cols`` of shape ``(C·kh·kw, Ho·Wo·m)``: one column per output pixel."""
-        m = len(x)
-        c = x.shape[1]
+    def _im2col(self, xt: Array) -> Array:
+        """Return ``cols`` of shape ``(C·kh·kw, Ho·Wo·m)`` from ``xt`` laid out ``(C, H, W, m)``.
+
+        Row ``(c, p, q)`` holds, for every output pixel ``(i, j)`` and example
+        ``n``, the input value ``xt[c, i·s + p, j·s + q, n]`` that weight
+        ``w[f, c, p, q]`` multiplies.
+        """
+        c, _, _, m = xt.shape
         kh, kw = self.kernel_size
         _, ho, wo = self.output_shape  # type: ignore[misc]
         s = self.stride
-        # Every kh×kw window, as a view: (m, C, H−kh+1, W−kw+1, kh, kw).
-        win = sliding_window_view(x, (kh, kw), axis=(2, 3))
+        xt = np.ascontiguousarray(xt)  # the data input is (m, C, H, W): one small copy
+        # Every kh×kw window, as a view: (C, H−kh+1, W−kw+1, m, kh, kw).
+        win = sliding_window_view(xt, (kh, kw), axis=(1, 2))
         if s != 1:
-            win = win[:, :, : (ho - 1) * s + 1 : s, : (wo - 1) * s + 1 : s]
-        # The one copy of the forward pass, into the GEMM's layout (C, kh, kw, Ho, Wo, m).
-        cols = np.empty((c, kh, kw, ho, wo, m), dtype=x.dtype)
-        np.copyto(cols, win.transpose(1, 4, 5, 2, 3, 0))
-        return cols.reshape(c * kh * kw, m * ho * wo)
+            win = win[:, : (ho - 1) * s + 1 : s, : (wo - 1) * s + 1 : s]
+        # The one copy of the forward pass; runs of Wo·m contiguous numbers.
+        cols = np.empty((c, kh, kw, ho, wo, m), dtype=xt.dtype)
+        np.copyto(cols, win.transpose(0, 4, 5, 1, 2, 3))
+        return cols.reshape(c * kh * kw, ho * wo * m)
 
     def _linear(self, x: Array, train: bool) -> Array:
         m = len(x)
         f = self.filters
         _, ho, wo = self.output_shape  # type: ignore[misc]
-        cols = self._im2col(x)  # (K, Ho·Wo·m)
+        cols = self._im2col(x.transpose(1, 2, 3, 0))  # (K, Ho·Wo·m)
         w2 = self.params["w"].reshape(f, -1)  # (F, K)
         z = w2 @ cols  # zˡ = wˡ ⋆ aˡ⁻¹ + bˡ, one GEMM        (F, Ho·Wo·m)
         z += self.params["b"][:, np.newaxis]
         if train:
             self._cols, self._x_shape = cols, x.shape
         return z.reshape(f, ho, wo, m).transpose(3, 0, 1, 2)  # view   (m, F, Ho, Wo)
+
+    def backward(self, grad_out: Array) -> Array | None:
+        """From ∂C/∂a ``(m, F, Ho, Wo)``: δ, the gradients, and ∂C/∂x ``(m, C, H, W)``."""
+        if self.z is None or self.a is None:
+            raise RuntimeError(f"{self.label()}: backward() needs a forward(x, train=True) first")
+        if self.delta_from_above:
+            return self.backward_delta(grad_out)  # the pool above applied σ'(z) already
+        # BP2's second factor, δ = ∂C/∂a ⊙ σ'(z): an element-wise product keeps
+        # z's batch-innermost layout (np.where would not, and is slower)  (m, F, Ho, Wo)
+        delta = grad_out * self.activation.prime(self.z, self.a)
+        return self.backward_delta(delta)
 
     def backward_delta(self, delta: Array) -> Array | None:
         """Gradients from δ = ∂C/∂z of shape ``(m, F, Ho, Wo)``; return ∂C/∂x ``(m, C, H, W)``."""

@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from nndl.activations import ReLU
 from nndl.layers.base import Array, Layer, Shape, image_input, positive_int
+from nndl.layers.conv import Conv2D
 
 
 class MaxPool2D(Layer):
@@ -22,6 +24,15 @@ class MaxPool2D(Layer):
     them — the *first* in row-major order within the block.  That is a valid
     subgradient (the gradient summed over the block is conserved), and on
     tie-free inputs it is the exact gradient.
+
+    **Speed.**  Both passes work on the p² strided views ``x[:, :, dp::p,
+    dq::p]`` (element-wise maxima forward, masked products backward): no
+    gather, no argmax, and the output keeps the input's memory layout (the
+    convolution's batch-innermost one), so the layers around it read long
+    contiguous runs.  Directly above a ReLU convolution the pool also applies
+    ReLU's derivative, [y > 0], on its small output side (max and ReLU
+    commute), sparing the convolution a pass over its full-size z
+    (see :meth:`fuse_below`).
 
     Parameters
     ----------
@@ -47,6 +58,9 @@ class MaxPool2D(Layer):
         self.pool = positive_int(pool, "pool size")
         self._x: Array | None = None
         self._y: Array | None = None
+        #: True when the layer below is a ReLU convolution whose σ'(z) this
+        #: layer applies (set by :meth:`fuse_below`).
+        self.applies_relu_below = False
 
     def label(self) -> str:
         return f"pool {self.pool}×{self.pool}"
@@ -59,40 +73,70 @@ class MaxPool2D(Layer):
         c, h, w = image_input(input_shape, "pool", (p, p), "map")
         return {}, (c, h // p, w // p)
 
-    def _blocks(self, x: Array) -> Array:
-        """View ``(m, C, Ho, p, Wo, p)`` of the pooled part of x."""
-        m, c = x.shape[:2]
+    def fuse_below(self, below: Layer) -> None:
+        """Above a ReLU convolution, apply its σ'(z) here, on the pooled side.
+
+        With a = max(z, 0) and y = max over a block of a, the convolution's
+        δ = ∂C/∂a ⊙ [z > 0] is ∂C/∂y at the block's first maximum when y > 0
+        (that position has z = y > 0) and 0 everywhere else — the same
+        numbers as the unfused pair, from one product over the output (p²
+        times smaller than z).  :meth:`backward` then returns that δ, and the
+        convolution takes it as δ (its ``delta_from_above``).
+        """
+        self.applies_relu_below = isinstance(below, Conv2D) and type(below.activation) is ReLU
+        if self.applies_relu_below:
+            below.delta_from_above = True  # type: ignore[union-attr]
+
+    def _offsets(self) -> list[tuple[slice, ...]]:
+        """For each offset (dp, dq) of a block, in row-major order, the index ``at`` of
+        the strided view ``x[at][n, c, i, j] = x[n, c, i·p + dp, j·p + dq]``."""
         _, ho, wo = self.output_shape  # type: ignore[misc]
         p = self.pool
-        return x[:, :, : ho * p, : wo * p].reshape(m, c, ho, p, wo, p)
+        return [
+            (slice(None), slice(None), slice(dp, ho * p, p), slice(dq, wo * p, p))
+            for dp in range(p)
+            for dq in range(p)
+        ]
 
     def forward(self, x: Array, train: bool) -> Array:
-        y = self._blocks(x).max(axis=(3, 5))
+        # y[n, c, i, j] = max over (dp, dq) of x[n, c, i·p + dp, j·p + dq]      (m, C, Ho, Wo)
+        first, *rest = self._offsets()
+        y = x[first].copy(order="K")  # "K": y keeps x's memory layout
+        for at in rest:
+            np.maximum(y, x[at], out=y)
         if train:
             self._x, self._y = x, y
         return y
 
     def backward(self, grad_out: Array) -> Array | None:
+        """From ∂C/∂y ``(m, C, Ho, Wo)``: ∂C/∂x ``(m, C, H, W)`` (or the ReLU layer's δ)."""
         x, y = self._x, self._y
         if x is None or y is None:
             raise RuntimeError("pool: backward() needs a forward(x, train=True) first")
         if not self.needs_input_grad:
             return None
+        if grad_out.strides != y.strides:  # e.g. from flatten: one small copy into y's layout
+            grad_out = _copy_like(y, grad_out)
+        if self.applies_relu_below:
+            grad_out = grad_out * (y > 0)  # σ'(z) of the ReLU below, at the maxima
+        # ∂C/∂x is ∂C/∂y at each block's first maximum, 0 elsewhere         (m, C, H, W)
         _, ho, wo = self.output_shape  # type: ignore[misc]
         p = self.pool
-        grad_in = np.zeros_like(x)  # keeps x's memory layout
-        # Visit the p² offsets of the blocks in row-major order; each block's
-        # gradient goes to the first offset that holds its maximum.  Strided
-        # views only: no copy of x, no argmax.
-        unclaimed = np.ones(y.shape, dtype=bool)  # (m, C, Ho, Wo)
-        for k in range(p * p):
-            dp, dq = divmod(k, p)
-            at = (slice(None), slice(None), slice(dp, ho * p, p), slice(dq, wo * p, p))
+        covered = x.shape[2] == ho * p and x.shape[3] == wo * p
+        grad_in = np.empty_like(x) if covered else np.zeros_like(x)  # x's layout
+        *others, last = self._offsets()
+        unclaimed = np.ones_like(y, dtype=bool)  # blocks whose maximum is still to place
+        for at in others:
             winner = x[at] == y
-            if k < p * p - 1:
-                winner &= unclaimed
-                unclaimed &= ~winner
-            else:
-                winner = unclaimed  # the last offset takes whatever is left
+            winner &= unclaimed
+            unclaimed &= ~winner
             np.multiply(grad_out, winner, out=grad_in[at])
+        np.multiply(grad_out, unclaimed, out=grad_in[last])  # the last offset: the rest
         return grad_in
+
+
+def _copy_like(template: Array, values: Array) -> Array:
+    """A copy of ``values`` in the memory layout of ``template`` (same shape)."""
+    out = np.empty_like(template)
+    out[...] = values
+    return out
