@@ -107,7 +107,7 @@ def from_args(args: argparse.Namespace) -> TrainOptions:
     if values["layers"]:
         source = "--layers" if "layers" in given else f"--preset {args.preset}"
         _common.refuse_beside_layers(source, [key for key in DENSE_ONLY if key in given])
-        if not _presets.PRESETS[args.preset]["layers"]:
+        if not _presets.PRESETS[args.preset].get("layers"):
             values = _conv.conv_defaults(values, given)
     return TrainOptions(
         **values, preset=args.preset, seed=args.seed, data_dir=args.data_dir,

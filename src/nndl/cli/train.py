@@ -9,20 +9,15 @@ outputs (:func:`finish`).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from nndl import __version__
 from nndl._validate import DTYPES
 from nndl.activations import ELEMENTWISE
-from nndl.cli import _common, _conv, _options, _preflight, _presets
+from nndl.cli import _common, _conv, _options, _preflight, _presets, _signals
 from nndl.costs import COSTS
 from nndl.init import SCHEMES
 from nndl.optimizers import OPTIMIZERS
@@ -124,14 +119,14 @@ def run(args: argparse.Namespace) -> int:
     net = build_model(opts, data.training[0].shape[1])
     if not opts.quiet:
         print(_announcement(net, data, opts))
-    with sigterm_as_interrupt() as sigterm:
-        outcome = train(net, data, opts)
+    with _signals.sigterm_as_interrupt() as sigterm:
+        log = train(net, data, opts)
         # From here on a SIGTERM waits until the model is saved.
         sigterm.defer()
-        code = finish(net, data, opts, outcome)
-    if sigterm.received and outcome.stopped != "terminated":
+        code = finish(net, data, opts, log)
+    if sigterm.received and log.stopped != "terminated":
         print("Terminated (SIGTERM) after training; the outputs were written.", file=sys.stderr)
-        return EXIT_TERMINATED
+        return _signals.EXIT_TERMINATED
     return code
 
 
@@ -197,11 +192,13 @@ def _epoch_line(record: dict[str, Any]) -> str:
     return f"{line}  {record['seconds']:.2f} s"
 
 
-class EpochLog:
-    """Training as it goes: each epoch's record, the best epoch and its weights, a progress bar.
+class TrainingLog:
+    """Training as it goes and as it ended.
 
-    The best epoch is chosen on validation data when there is some, so that
-    the test set stays an honest estimate; otherwise on the test set.
+    Each epoch's record, the best epoch and its weights, a progress bar;
+    then why training stopped and how long it took.  The best epoch is
+    chosen on validation data when there is some, so that the test set stays
+    an honest estimate; otherwise on the test set.
     """
 
     def __init__(self, net: Any, has_validation: bool, quiet: bool) -> None:
@@ -212,6 +209,11 @@ class EpochLog:
         self.best: dict[str, Any] | None = None
         self.snapshot: Any = None
         self._bar: Any = None
+        #: "completed", a stop reason of the history ("early_stopping", ...),
+        #: "interrupted", "terminated" or "diverged".
+        self.stopped = "completed"
+        self.seconds = 0.0
+        self.message: str | None = None
 
     def on_batch(self, done: int, total: int) -> None:
         """Advance the progress bar (a tqdm bar on stderr, shown only on a terminal)."""
@@ -240,24 +242,11 @@ class EpochLog:
             print(_epoch_line(record), flush=True)
 
 
-@dataclass
-class Outcome:
-    """How training ended: its epochs, why it stopped, how long it took."""
-
-    log: EpochLog
-    #: "completed", a stop reason of the history ("early_stopping", ...),
-    #: "interrupted", "terminated" or "diverged".
-    stopped: str = "completed"
-    seconds: float = 0.0
-    message: str | None = None
-
-
-def train(net: Any, data: Any, opts: _options.TrainOptions) -> Outcome:
+def train(net: Any, data: Any, opts: _options.TrainOptions) -> TrainingLog:
     """Run SGD as the options say; Ctrl-C, SIGTERM or divergence end it with what it has."""
     from nndl.errors import TrainingDiverged
 
-    outcome = Outcome(EpochLog(net, data.validation is not None, opts.quiet))
-    log = outcome.log
+    log = TrainingLog(net, data.validation is not None, opts.quiet)
     start = time.perf_counter()
     try:
         history = net.SGD(
@@ -271,67 +260,20 @@ def train(net: Any, data: Any, opts: _options.TrainOptions) -> Outcome:
             on_epoch=log.on_epoch,
         )
         if history.stop_reason != "epochs":
-            outcome.stopped = history.stop_reason
-            outcome.message = getattr(history, "message", None)
+            log.stopped = history.stop_reason
+            log.message = getattr(history, "message", None)
     except KeyboardInterrupt as exc:
         log.close_bar()
-        terminated = isinstance(exc, Terminated)
-        outcome.stopped = "terminated" if terminated else "interrupted"
+        terminated = isinstance(exc, _signals.Terminated)
+        log.stopped = "terminated" if terminated else "interrupted"
         print(f"\n{'Terminated (SIGTERM)' if terminated else 'Interrupted'} during epoch "
               f"{len(log.history)}; keeping the best epoch so far.", file=sys.stderr)
     except TrainingDiverged as exc:
         log.close_bar()
-        outcome.stopped = "diverged"
+        log.stopped = "diverged"
         print(f"nndl: {exc}", file=sys.stderr)
-    outcome.seconds = time.perf_counter() - start
-    return outcome
-
-
-#: Exit code after SIGTERM: 128 + 15, what a shell reports for a process killed by it.
-EXIT_TERMINATED = 128 + signal.SIGTERM
-#: Exit code after Ctrl-C (SIGINT): 128 + 2.
-EXIT_INTERRUPTED = 128 + signal.SIGINT
-
-
-class Terminated(KeyboardInterrupt):
-    """Raised in the main thread when SIGTERM arrives, so it stops training like Ctrl-C."""
-
-
-class SigtermGuard:
-    """What SIGTERM does inside :func:`sigterm_as_interrupt`: interrupt, or wait (deferred)."""
-
-    def __init__(self) -> None:
-        self.received = False
-        self._deferred = False
-
-    def defer(self) -> None:
-        """From now on only record a SIGTERM: the outputs being written are not cut short."""
-        self._deferred = True
-
-    def __call__(self, signum: int, frame: object) -> None:
-        self.received = True
-        if not self._deferred:
-            raise Terminated
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[SigtermGuard]:
-    """Within the block, SIGTERM raises :class:`Terminated` (a ``KeyboardInterrupt``).
-
-    So ``kill PID`` (or a batch system's time limit) stops training as Ctrl-C
-    does: the best epoch so far is kept and saved.  Only the main thread can
-    handle signals; elsewhere SIGTERM keeps its usual effect.  The previous
-    handler is restored on exit.
-    """
-    guard = SigtermGuard()
-    if threading.current_thread() is not threading.main_thread():
-        yield guard
-        return
-    previous = signal.signal(signal.SIGTERM, guard)
-    try:
-        yield guard
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    log.seconds = time.perf_counter() - start
+    return log
 
 
 def check_outputs(opts: _options.TrainOptions) -> None:
@@ -373,36 +315,35 @@ def write_outputs(opts: _options.TrainOptions, net: Any, metadata: dict[str, Any
 
 
 def _exit_code(stopped: str) -> int:
-    return {"interrupted": EXIT_INTERRUPTED, "terminated": EXIT_TERMINATED,
+    return {"interrupted": _signals.EXIT_INTERRUPTED, "terminated": _signals.EXIT_TERMINATED,
             "diverged": 1}.get(stopped, 0)
 
 
-def finish(net: Any, data: Any, opts: _options.TrainOptions, outcome: Outcome) -> int:
+def finish(net: Any, data: Any, opts: _options.TrainOptions, log: TrainingLog) -> int:
     """Restore the best epoch, print the summary, write the outputs; return the exit code."""
-    log = outcome.log
-    if outcome.message and not opts.quiet:
-        print(outcome.message)
+    if log.message and not opts.quiet:
+        print(log.message)
     best = log.best
     if best is None:
-        print(f"No epoch completed ({outcome.seconds:.1f} s); nothing to save.")
-        return _exit_code(outcome.stopped)
+        print(f"No epoch completed ({log.seconds:.1f} s); nothing to save.")
+        return _exit_code(log.stopped)
     net.restore(log.snapshot)
     summary = (f"Best epoch {best['epoch']} (chosen on {log.select_on} accuracy): test "
                f"{best['test_correct']} / {best['test_total']} "
                f"({_common.percent(best['test_correct'], best['test_total'])})")
     if "validation_accuracy" in best:
         summary += f", validation {100 * best['validation_accuracy']:.2f}%"
-    print(f"{summary}; {len(log.history)} epochs in {outcome.seconds:.1f} s")
+    print(f"{summary}; {len(log.history)} epochs in {log.seconds:.1f} s")
     top = max(log.history, key=lambda r: r["test_accuracy"])
     print(f"Highest test accuracy: {top['test_correct']} / {top['test_total']} "
           f"({_common.percent(top['test_correct'], top['test_total'])}) at epoch {top['epoch']}")
-    written = write_outputs(opts, net, _metadata(data, opts, outcome), log.history)
-    return _exit_code(outcome.stopped) or written
+    written = write_outputs(opts, net, _metadata(data, opts, log), log.history)
+    return _exit_code(log.stopped) or written
 
 
-def _metadata(data: Any, opts: _options.TrainOptions, outcome: Outcome) -> dict[str, Any]:
+def _metadata(data: Any, opts: _options.TrainOptions, log: TrainingLog) -> dict[str, Any]:
     """What the model file records about its training."""
-    log, best = outcome.log, outcome.log.best
+    best = log.best
     assert best is not None
     training = {k: v for k, v in opts.preset_values().items() if k != "sizes"}
     return {
@@ -411,9 +352,9 @@ def _metadata(data: Any, opts: _options.TrainOptions, outcome: Outcome) -> dict[
         "training": {
             **training, "epochs_completed": len(log.history), "seed": opts.seed,
             "data": data.source, "training_examples": len(data.training[1]),
-            "stopped": outcome.stopped,
-            "interrupted": outcome.stopped in ("interrupted", "terminated"),
-            "seconds": round(outcome.seconds, 3),
+            "stopped": log.stopped,
+            "interrupted": log.stopped in ("interrupted", "terminated"),
+            "seconds": round(log.seconds, 3),
         },
         "best_epoch": best["epoch"],
         "selected_on": log.select_on,
