@@ -117,11 +117,17 @@ def class_word(n_outputs: int) -> str:
     return "digit" if n_outputs == 10 else "class"
 
 
-def check_classes(model: Any, data: Any, model_path: str) -> None:
-    """Refuse a model with fewer outputs than the data set has classes (labels 0..K-1).
+def check_fits(model: Any, data: Any, model_path: str) -> None:
+    """Refuse a model that does not fit the data set: other pixel counts, too few outputs.
 
-    Otherwise a label the model cannot output would index past its outputs.
+    The model must read as many inputs as the test images have pixels, and
+    have an output for every class (labels 0..K-1): otherwise a label the
+    model cannot output would index past its outputs.
     """
+    pixels = data.test[0].shape[1]
+    if pixels != model.n_inputs:
+        raise ValueError(f"{model_path}: the model reads {model.n_inputs} inputs but the "
+                         f"test images have {pixels} pixels")
     labels = [y for split in (data.training, data.validation, data.test)
               if split is not None for y in (split[1],) if len(y)]
     if not labels:
