@@ -80,7 +80,7 @@ def test_conv_presets_fill_in_options_and_explicit_ones_win(name):
     assert opts["epochs"] == 3  # given explicitly
     assert opts["layers"] == preset["layers"] and opts["eta"] == preset["eta"]
     assert opts["cost"] == "log_likelihood" and opts["dtype"] == "float32"
-    net = _conv.build_sequential(opts, seed=0)
+    net = _conv.build_sequential(opts["layers"], cost=opts["cost"], dtype=opts["dtype"], seed=0)
     assert isinstance(net, Sequential) and net.cost.name == "log_likelihood"
     assert net.describe().count("conv") == 2
 

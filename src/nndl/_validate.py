@@ -200,13 +200,23 @@ def shape(value: Any, name: str) -> tuple[int, ...]:
     return tuple(int(n) for n in items)
 
 
+#: The floating types a model or a data set can hold.
+DTYPES: tuple[str, ...] = ("float64", "float32")
+
+
 def float_dtype(dtype: Any) -> np.dtype:
-    """Return ``dtype`` as float32 or float64, else raise ``ValueError``."""
+    """Return ``dtype`` as float64 or float32, else raise ``ValueError``.
+
+    Examples
+    --------
+    >>> float_dtype("float32")
+    dtype('float32')
+    """
     try:
         result = np.dtype(dtype)
     except TypeError:
         result = None
-    if result not in (np.float32, np.float64):
+    if result is None or result.name not in DTYPES:
         raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
     return result
 

@@ -159,6 +159,11 @@ ACTIVATIONS: dict[str, type[Activation]] = {
     cls.name: cls for cls in (Sigmoid, Tanh, ReLU, LeakyReLU, Softmax)
 }
 
+#: The element-wise activations: those a hidden or convolutional layer can use.
+ELEMENTWISE: tuple[str, ...] = tuple(
+    name for name, cls in ACTIVATIONS.items() if cls is not Softmax
+)
+
 
 def get_activation(spec: str | dict | Activation) -> Activation:
     """Return an :class:`Activation` from its name (``"sigmoid"``, ``"relu"``, ...), a

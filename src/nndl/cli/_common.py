@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -25,13 +25,14 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_dataset(args: argparse.Namespace, *, dtype: Any = "float64", full_train: bool = False):
+def load_dataset(args: Any, *, dtype: Any = "float64", full_train: bool = False):
     """Load MNIST as the options say; warn (once, on stderr) when falling back to the sample.
 
     The fallback to the bundled sample happens only for the default cache
     when MNIST is not there and cannot be fetched.  Data named with
     ``--data-dir`` must load: a missing, truncated or corrupt file there is an
-    error naming the file (raised as :class:`~nndl.errors.DataError`).
+    error naming the file (raised as :class:`~nndl.errors.DataError`).  ``args``
+    is anything with ``sample`` and ``data_dir`` attributes.
     """
     from nndl.data import load_data, load_sample
 
@@ -88,17 +89,45 @@ def percent(correct: int, total: int) -> str:
     return f"{100.0 * correct / total:.2f}%" if total else "n/a"
 
 
+def refuse_beside_layers(source: str, dense_options: Sequence[str]) -> None:
+    """Refuse options of a fully connected network given beside a layer spec.
+
+    ``source`` names where the spec came from (``"--layers"``);
+    ``dense_options`` are the option names given with it (``"sizes"``, ...).
+
+    Examples
+    --------
+    >>> refuse_beside_layers("--layers", [])
+    >>> refuse_beside_layers("--layers", ["sizes", "dropout"])
+    Traceback (most recent call last):
+    ...
+    ValueError: --layers cannot be combined with --sizes or --dropout (they describe a ...)
+    """
+    flags = ["--" + name.replace("_", "-") for name in dense_options]
+    if not flags:
+        return
+    listed = " or ".join([", ".join(flags[:-1]), flags[-1]] if len(flags) > 1 else flags)
+    they = "they describe" if len(flags) > 1 else "it describes"
+    raise ValueError(f"{source} cannot be combined with {listed} ({they} a fully connected "
+                     f"network; {source} gives a layered one)")
+
 
 def class_word(n_outputs: int) -> str:
     """``"digit"`` for a 10-output model (MNIST's classes), else ``"class"``."""
     return "digit" if n_outputs == 10 else "class"
 
 
-def check_classes(model: Any, data: Any, model_path: str) -> None:
-    """Refuse a model with fewer outputs than the data set has classes (labels 0..K-1).
+def check_fits(model: Any, data: Any, model_path: str) -> None:
+    """Refuse a model that does not fit the data set: other pixel counts, too few outputs.
 
-    Otherwise a label the model cannot output would index past its outputs.
+    The model must read as many inputs as the test images have pixels, and
+    have an output for every class (labels 0..K-1): otherwise a label the
+    model cannot output would index past its outputs.
     """
+    pixels = data.test[0].shape[1]
+    if pixels != model.n_inputs:
+        raise ValueError(f"{model_path}: the model reads {model.n_inputs} inputs but the "
+                         f"test images have {pixels} pixels")
     labels = [y for split in (data.training, data.validation, data.test)
               if split is not None for y in (split[1],) if len(y)]
     if not labels:

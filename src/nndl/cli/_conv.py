@@ -36,8 +36,8 @@ def conv_defaults(opts: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]
     return opts
 
 
-def build_sequential(opts: dict[str, Any], seed: int) -> Any:
-    """The :class:`~nndl.sequential.Sequential` of ``opts["layers"]``.
+def build_sequential(layers: str, *, cost: str, dtype: str, seed: int) -> Any:
+    """The :class:`~nndl.sequential.Sequential` of the layer spec ``layers``, on 1x28x28 images.
 
     Raises
     ------
@@ -47,7 +47,4 @@ def build_sequential(opts: dict[str, Any], seed: int) -> Any:
     """
     from nndl.sequential import Sequential
 
-    return Sequential(
-        opts["layers"], input_shape=INPUT_SHAPE, cost=opts["cost"], seed=seed,
-        dtype=opts["dtype"],
-    )
+    return Sequential(layers, input_shape=INPUT_SHAPE, cost=cost, seed=seed, dtype=dtype)

@@ -1,7 +1,7 @@
 """Named training configurations for ``nndl train --preset``.
 
-Each preset gives a value for every training option; options given
-explicitly on the command line override the preset's.
+Each preset names the options it changes from the seed's (:data:`SEED`);
+options given explicitly on the command line override the preset's.
 """
 
 from __future__ import annotations
@@ -38,11 +38,10 @@ SEED: dict[str, Any] = {
 
 PRESETS: dict[str, dict[str, Any]] = {
     # The founding document's network.py: chapter 1 of the book.
-    "seed": dict(SEED),
+    "seed": {},
     # The book's network2.py, chapter 3: cross-entropy, L2 with λ = 5.0 over
     # n = 50,000, η = 0.5, and weights drawn from N(0, 1/n_in).
     "network2": {
-        **SEED,
         "cost": "cross_entropy",
         "lmbda": 5.0,
         "eta": 0.5,
@@ -50,7 +49,6 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     # The same with 100 hidden neurons (the book's 97.92% on validation data).
     "network2-100": {
-        **SEED,
         "sizes": [784, 100, 10],
         "cost": "cross_entropy",
         "lmbda": 5.0,
@@ -60,7 +58,6 @@ PRESETS: dict[str, dict[str, Any]] = {
     # Our best fully connected network (README): 800 ReLU neurons with dropout,
     # momentum, L2, the book's halving schedule and the expanded training data.
     "best": {
-        **SEED,
         "sizes": [784, 800, 10],
         "epochs": 15,
         "mini_batch_size": 128,
@@ -80,7 +77,6 @@ PRESETS: dict[str, dict[str, Any]] = {
     # Our best convolutional network on 2 CPU cores (docs/conv.md): the book's
     # two convolutions, a wider ReLU layer with dropout, Adam, expanded data.
     "conv": {
-        **SEED,
         "layers": BEST_LAYERS,
         "epochs": 5,
         "mini_batch_size": 128,
@@ -95,7 +91,6 @@ PRESETS: dict[str, dict[str, Any]] = {
     # pool 2, dense 100, softmax 10, all ReLU, L2 λ = 0.1, η = 0.03,
     # mini-batch 10, plain SGD, 60 epochs, no expansion; float32.
     "conv-book": {
-        **SEED,
         "layers": BOOK_LAYERS,
         "epochs": 60,
         "mini_batch_size": 10,
@@ -108,9 +103,10 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 def resolve(preset: str, given: dict[str, Any]) -> dict[str, Any]:
-    """The preset's options, overridden by every option in ``given`` that is not None."""
+    """Every option: the seed's, overridden by the preset's, overridden by every option in
+    ``given`` that is not None."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; expected one of {sorted(PRESETS)}")
-    options = dict(PRESETS[preset])
+    options = {**SEED, **PRESETS[preset]}
     options.update({k: v for k, v in given.items() if k in options and v is not None})
     return options

@@ -36,13 +36,8 @@ def run(args: argparse.Namespace) -> int:
 
     model = load_model(args.model)
     data = _common.load_dataset(args, dtype=model.dtype)
+    _common.check_fits(model, data, args.model)
     x, y = data.test
-    if x.shape[1] != model.n_inputs:
-        raise ValueError(
-            f"{args.model}: the model reads {model.n_inputs} inputs but the test images "
-            f"have {x.shape[1]} pixels"
-        )
-    _common.check_classes(model, data, args.model)
     predicted = model.predict(x)
     n = model.n_outputs
     word = _common.class_word(n)  # "digit" only for MNIST's ten classes

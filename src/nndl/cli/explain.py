@@ -13,10 +13,6 @@ import numpy as np
 
 from nndl.cli import _common
 
-#: The four XOR inputs and their targets, in the order ``--index`` picks them.
-XOR_INPUTS = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
-XOR_TARGETS = (0.0, 1.0, 1.0, 0.0)
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -53,15 +49,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _example(args: argparse.Namespace, net: Any) -> tuple[np.ndarray, Any, str]:
     """Return ``(x, y, description)`` of the example the options choose."""
     if args.xor:
-        if not args.index < len(XOR_INPUTS):
+        from nndl.xor import INPUTS, TARGETS
+
+        if not args.index < len(INPUTS):
             raise ValueError(f"--index {args.index} is out of range: with --xor it picks one "
                              f"of the 4 XOR inputs, 0 to 3")
         if net.n_inputs != 2 or net.n_outputs != 1:
             raise ValueError(f"--xor needs a network with 2 inputs and 1 output, "
                              f"got {net.n_inputs} inputs and {net.n_outputs} outputs")
-        x = np.array(XOR_INPUTS[args.index])
-        y = np.array([XOR_TARGETS[args.index]])
-        return x, y, f"XOR input x = {XOR_INPUTS[args.index]}, target {y[0]:g}"
+        x, y = INPUTS[args.index], TARGETS[args.index]
+        return x, y, f"XOR input x = {tuple(x.tolist())}, target {y[0]:g}"
     data = _common.load_dataset(args, dtype=net.dtype)
     tx, ty = data.test
     if not args.index < len(ty):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from nndl._validate import DTYPES
 from nndl.cli import _preflight
 
 #: format -> (what it writes, the package it needs, the feature named in the error).
@@ -29,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--format", required=True, choices=sorted(FORMATS), help="what to write")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="where to write it (replaced atomically if it exists)")
-    p.add_argument("--dtype", choices=["float32", "float64"],
+    p.add_argument("--dtype", choices=DTYPES,
                    help="onnx only: float type of the graph (default: the model's; float32 "
                    "for a float64 conv net, as onnxruntime has no float64 convolution)")
     p.set_defaults(func=run)

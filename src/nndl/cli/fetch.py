@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from nndl.cli import _common
 from nndl.data import MNIST_FILES, fetch_mnist, find_file
 
 
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=_common.positive_float,
         default=10.0,
         metavar="SECONDS",
         help="network time-out per request (default: %(default)s)",
@@ -35,8 +36,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Fetch, then list the files with their sizes."""
-    if not args.timeout > 0:
-        raise ValueError(f"--timeout must be positive, got {args.timeout}")
     folder = fetch_mnist(args.data_dir, timeout=args.timeout, log=print)
     print(f"MNIST is ready in {folder}:")
     for name in MNIST_FILES:

@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from nndl.activations import ELEMENTWISE
 from nndl.cli import _common
+from nndl.costs import COSTS
 
 #: Largest network checked: each parameter costs two forward passes.
 MAX_PARAMETERS = 20_000
@@ -39,12 +41,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--input-shape", type=_input_shape, default=None, metavar="C,H,W",
                    help="shape of one input of the --layers network: C,H,W for images or "
                    f"N for vectors (default {','.join(map(str, DEFAULT_INPUT_SHAPE))})")
-    p.add_argument("--cost", default=None,
-                   choices=["quadratic", "cross_entropy", "log_likelihood"],
+    p.add_argument("--cost", default=None, choices=list(COSTS),
                    help="cost function (default quadratic, or log_likelihood for --layers "
                    "ending in softmax; with --sizes, log_likelihood uses a softmax output)")
-    p.add_argument("--activation", default=None,
-                   choices=["sigmoid", "tanh", "relu", "leaky_relu"],
+    p.add_argument("--activation", default=None, choices=ELEMENTWISE,
                    help="activation of the hidden layers of --sizes (default sigmoid)")
     p.add_argument("--batch", type=_common.positive_int, default=7,
                    help="examples in the random batch (default 7)")
@@ -74,17 +74,13 @@ def build(args: argparse.Namespace) -> tuple[Any, str]:
             raise ValueError("--input-shape is for --layers networks; --sizes gives the "
                              "input size as its first number")
         sizes = args.sizes or DEFAULT_SIZES
-        cost = args.cost or "quadratic"
-        # The output activation: sigmoid except for the log-likelihood cost.
-        output = {"log_likelihood": "softmax", "cross_entropy": "sigmoid"}.get(cost)
-        net = Network(sizes, cost=cost, activation=args.activation or "sigmoid",
-                      output_activation=output, seed=args.seed, dtype="float64")
+        # The output layer follows the cost (see Network): softmax for the
+        # log-likelihood, sigmoid for cross-entropy, else the hidden activation.
+        net = Network(sizes, cost=args.cost or "quadratic",
+                      activation=args.activation or "sigmoid", seed=args.seed, dtype="float64")
         return net, f"--sizes {','.join(map(str, sizes))}"
-    conflicts = [name for name, value in (("--sizes", args.sizes),
-                                          ("--activation", args.activation)) if value]
-    if conflicts:
-        raise ValueError(f"--layers cannot be combined with {' or '.join(conflicts)}: "
-                         "--layers gives the whole network, its sizes and activations")
+    _common.refuse_beside_layers(
+        "--layers", [name for name in ("sizes", "activation") if getattr(args, name)])
     from nndl.layers import parse_layers
     from nndl.layers.base import ActivatedLayer
 

@@ -34,11 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     model = load_model(args.model)
     data = _common.load_dataset(args, dtype=model.dtype)
-    x, _ = data.test
-    if x.shape[1] != model.n_inputs:
-        raise ValueError(f"{args.model}: the model reads {model.n_inputs} inputs but the "
-                         f"test images have {x.shape[1]} pixels")
-    _common.check_classes(model, data, args.model)
+    _common.check_fits(model, data, args.model)
     if not (getattr(model, "metadata", None) or {}).get("history"):
         print(f"{args.model} has no training history: curves.png says so instead of "
               "plotting curves")

@@ -1,22 +1,31 @@
-"""``nndl train``: the seed's network learning to read MNIST digits."""
+"""``nndl train``: the seed's network learning to read MNIST digits.
+
+:func:`run` in named steps: the options (:func:`nndl.cli._options.from_args`),
+the outputs checked (:func:`check_outputs`), the data (:func:`load_data`), the
+model (:func:`build_model`), training (:func:`train`), then the summary and the
+outputs (:func:`finish`).
+"""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
+import dataclasses
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from nndl import __version__
-from nndl.cli import _common, _conv, _preflight, _presets
+from nndl._validate import DTYPES
+from nndl.activations import ELEMENTWISE
+from nndl.cli import _common, _conv, _options, _preflight, _presets, _signals
+from nndl.costs import COSTS
+from nndl.init import SCHEMES
+from nndl.optimizers import OPTIMIZERS
+from nndl.regularizers import REGULARIZERS
 
-COSTS = ["quadratic", "cross_entropy", "log_likelihood"]
-ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu"]
+#: The seed's values: the defaults the help texts name.
+SEED = _presets.SEED
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,49 +50,8 @@ def add_options(p: argparse.ArgumentParser) -> None:
     """The options of ``nndl train`` (``nndl watch`` takes them too)."""
     p.add_argument("--preset", default="seed", choices=sorted(_presets.PRESETS),
                    help="named configuration (default seed; see the README)")
-    arch = p.add_argument_group("network")
-    arch.add_argument("--sizes", type=_common.sizes, help="layer sizes, input first (784,30,10)")
-    arch.add_argument("--cost", choices=COSTS, help="cost function (quadratic)")
-    arch.add_argument("--activation", choices=ACTIVATIONS,
-                      help="activation of the hidden layers (sigmoid)")
-    arch.add_argument("--init", choices=["normal", "scaled_normal", "glorot", "he"],
-                      help="weight initialisation: the seed's N(0,1) 'normal', the book's "
-                      "N(0,1/n_in) 'scaled_normal', 'glorot' or 'he'")
-    arch.add_argument("--dropout", type=_common.fraction,
-                      help="dropout rate of the hidden layers, in [0, 1) (0)")
-    arch.add_argument("--dtype", choices=["float64", "float32"], help="precision (float64)")
-    arch.add_argument(
-        "--layers", metavar="SPEC",
-        help="train a layered (convolutional) network on 1x28x28 images instead of --sizes, "
-        "e.g. 'conv:20x5x5,pool:2,conv:40x5x5,pool:2,dense:100:relu,dropout:0.5,softmax:10' "
-        "(conv:FxK[:ACT][:sS], pool:P, flatten, dense:N[:ACT], dropout:P, softmax:N); "
-        "--sizes, --activation, --init and --dropout then do not apply, and training "
-        "options not given come from --preset conv rather than the seed's")
-    sgd = p.add_argument_group("training")
-    sgd.add_argument("--epochs", type=_common.non_negative_int, help="passes over the data (30)")
-    sgd.add_argument("--mini-batch-size", type=_common.positive_int,
-                     help="examples per step (10)")
-    sgd.add_argument("--eta", type=_common.positive_float, help="learning rate (3.0)")
-    sgd.add_argument("--lmbda", type=_common.non_negative_float,
-                     help="regularisation strength λ, the book's convention with n = "
-                     "training-set size (0)")
-    sgd.add_argument("--regularizer", choices=["l2", "l1"], help="penalty weighed by λ (l2)")
-    sgd.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help="(sgd)")
-    sgd.add_argument("--momentum", type=_common.fraction,
-                     help="momentum coefficient μ for --optimizer momentum (0.9)")
-    sgd.add_argument("--schedule", type=_common.positive_int, metavar="K",
-                     help="halve eta after K epochs without better validation accuracy; "
-                     "stop when eta falls to 1/128 of its start (the book's schedule)")
-    sgd.add_argument("--early-stopping", type=_common.positive_int, metavar="K",
-                     help="stop after K epochs without better validation accuracy and "
-                     "keep the best epoch's weights")
-    sgd.add_argument("--expand", action="store_true", default=None,
-                     help="the book's expanded training data: each epoch also uses every "
-                     "image moved by one pixel up, down, left and right (made on the fly)")
-    sgd.add_argument("--full-train", action="store_true", default=None,
-                     help="train on all 60,000 training images (no validation split)")
-    sgd.add_argument("--seed", type=int, default=2,
-                     help="seed of the weights and the shuffling (default 2; see README)")
+    _add_network_options(p.add_argument_group("network"))
+    _add_training_options(p.add_argument_group("training"))
     out = p.add_argument_group("data and output")
     _common.add_data_options(out)
     out.add_argument("--monitor", action="store_true",
@@ -99,24 +67,132 @@ def add_options(p: argparse.ArgumentParser) -> None:
     out.add_argument("--quiet", action="store_true", help="print only the summary")
 
 
-def _progress_bar(total: int, epoch: int, enabled: bool):
-    """A tqdm bar over the mini-batches of one epoch, shown only on a terminal."""
-    from tqdm import tqdm
+def _add_network_options(arch: argparse._ArgumentGroup) -> None:
+    """What network: --sizes (fully connected) or --layers, its cost, neurons and precision."""
+    arch.add_argument("--sizes", type=_common.sizes, help="layer sizes, input first "
+                      f"({','.join(map(str, SEED['sizes']))})")
+    arch.add_argument("--cost", choices=list(COSTS), help=f"cost function ({SEED['cost']})")
+    arch.add_argument("--activation", choices=ELEMENTWISE,
+                      help=f"activation of the hidden layers ({SEED['activation']})")
+    arch.add_argument("--init", choices=list(SCHEMES),
+                      help="weight initialisation: the seed's N(0,1) 'normal', the book's "
+                      "N(0,1/n_in) 'scaled_normal', or 'lecun', 'glorot', 'he' (nndl.init)")
+    arch.add_argument("--dropout", type=_common.fraction,
+                      help=f"dropout rate of the hidden layers, in [0, 1) ({SEED['dropout']:g})")
+    arch.add_argument("--dtype", choices=DTYPES, help=f"precision ({SEED['dtype']})")
+    arch.add_argument(
+        "--layers", metavar="SPEC",
+        help="train a layered (convolutional) network on 1x28x28 images instead of --sizes, "
+        "e.g. 'conv:20x5x5,pool:2,conv:40x5x5,pool:2,dense:100:relu,dropout:0.5,softmax:10' "
+        "(conv:FxK[:ACT][:sS], pool:P, flatten, dense:N[:ACT], dropout:P, softmax:N); "
+        "it cannot be combined with --sizes, --activation, --init or --dropout, and "
+        "training options not given come from --preset conv rather than the seed's")
 
-    return tqdm(total=total, desc=f"Epoch {epoch}", unit="batch", leave=False,
-                disable=None if enabled else True, file=sys.stderr, mininterval=0.2)
+
+def _add_training_options(sgd: argparse._ArgumentGroup) -> None:
+    """How to train: SGD's options, the optimizer, regularisation, schedule and data."""
+    sgd.add_argument("--epochs", type=_common.non_negative_int,
+                     help=f"passes over the data ({SEED['epochs']})")
+    sgd.add_argument("--mini-batch-size", type=_common.positive_int,
+                     help=f"examples per step ({SEED['mini_batch_size']})")
+    sgd.add_argument("--eta", type=_common.positive_float,
+                     help=f"learning rate ({SEED['eta']})")
+    sgd.add_argument("--lmbda", type=_common.non_negative_float,
+                     help="regularisation strength λ, the book's convention with n = "
+                     f"training-set size ({SEED['lmbda']:g})")
+    sgd.add_argument("--regularizer", choices=list(REGULARIZERS),
+                     help=f"penalty weighed by λ ({SEED['regularizer']})")
+    sgd.add_argument("--optimizer", choices=list(OPTIMIZERS), help=f"({SEED['optimizer']})")
+    sgd.add_argument("--momentum", type=_common.fraction,
+                     help=f"momentum coefficient μ for --optimizer momentum ({SEED['momentum']})")
+    sgd.add_argument("--schedule", type=_common.positive_int, metavar="K",
+                     help="halve eta after K epochs without better validation accuracy; "
+                     "stop when eta falls to 1/128 of its start (the book's schedule)")
+    sgd.add_argument("--early-stopping", type=_common.positive_int, metavar="K",
+                     help="stop after K epochs without better validation accuracy and "
+                     "keep the best epoch's weights")
+    sgd.add_argument("--expand", action="store_true", default=None,
+                     help="the book's expanded training data: each epoch also uses every "
+                     "image moved by one pixel up, down, left and right (made on the fly)")
+    sgd.add_argument("--full-train", action="store_true", default=None,
+                     help="train on all 60,000 training images (no validation split)")
+    sgd.add_argument("--seed", type=int, default=2,
+                     help="seed of the weights and the shuffling (default 2; see README)")
 
 
-def build_network(opts: dict[str, Any], seed: int):
-    """The :class:`~nndl.network.Network` the options describe."""
+def run(args: argparse.Namespace) -> int:
+    """``nndl train``: options, outputs checked, data, model, training, outputs."""
+    opts = _options.from_args(args)
+    check_outputs(opts)
+    data, opts = load_data(opts)
+    net = build_model(opts, data.training[0].shape[1])
+    # ``nndl watch`` sets args.hooks: it is told started(net, data, options) once the
+    # network is built, batch(epoch, done, total) after every mini-batch and
+    # epoch(record) after every epoch; a KeyboardInterrupt raised there stops
+    # training as Ctrl-C does (the best epoch is kept and saved).
+    hooks = getattr(args, "hooks", None)
+    if hooks is not None:
+        hooks.started(net, data, dataclasses.asdict(opts))
+    if not opts.quiet:
+        print(_announcement(net, data, opts))
+    with _signals.sigterm_as_interrupt() as sigterm:
+        log = train(net, data, opts, hooks)
+        # From here on a SIGTERM waits until the model is saved.
+        sigterm.defer()
+        code = finish(net, data, opts, log)
+    if sigterm.received and log.stopped != "terminated":
+        print("Terminated (SIGTERM) after training; the outputs were written.", file=sys.stderr)
+        return _signals.EXIT_TERMINATED
+    return code
+
+
+def load_data(opts: _options.TrainOptions) -> tuple[Any, _options.TrainOptions]:
+    """The data set the options name, and the options fitted to it.
+
+    Without a validation split (the sample, or --full-train) a preset's
+    schedule and early stopping are turned off, with a note.
+    """
+    data = _common.load_dataset(opts, dtype=opts.dtype, full_train=opts.full_train)
+    if data.validation is None:
+        opts, notes = opts.without_validation(data.source)
+        if not opts.quiet:
+            for note in notes:
+                print(note)
+    return data, opts
+
+
+def build_model(opts: _options.TrainOptions, n_pixels: int) -> Any:
+    """The network the options describe, checked against images of ``n_pixels`` pixels."""
     from nndl import Network
 
-    # The output layer follows the cost: softmax for log-likelihood, sigmoid
-    # for cross-entropy, else the hidden activation (see Network).
-    return Network(
-        opts["sizes"], cost=opts["cost"], activation=opts["activation"],
-        init=opts["init"], dropout=opts["dropout"], seed=seed, dtype=opts["dtype"],
+    if opts.layers:
+        net = _conv.build_sequential(opts.layers, cost=opts.cost, dtype=opts.dtype,
+                                     seed=opts.seed)
+    else:
+        if opts.sizes[0] != n_pixels:
+            raise ValueError(f"--sizes starts with {opts.sizes[0]} inputs but the images have "
+                             f"{n_pixels} pixels")
+        # The output layer follows the cost: softmax for log-likelihood, sigmoid
+        # for cross-entropy, else the hidden activation (see Network).
+        net = Network(opts.sizes, cost=opts.cost, activation=opts.activation, init=opts.init,
+                      dropout=opts.dropout, seed=opts.seed, dtype=opts.dtype)
+    if net.n_inputs != n_pixels:
+        raise ValueError(f"the network reads {net.n_inputs} inputs but the images have "
+                         f"{n_pixels} pixels")
+    return net
+
+
+def _announcement(net: Any, data: Any, opts: _options.TrainOptions) -> str:
+    """The line that says what is trained on what, before the first epoch."""
+    what = "the bundled sample" if data.source == "sample" else "MNIST"
+    extras = ", ".join(
+        f"{k} {getattr(opts, k)}" for k in ("lmbda", "dropout", "optimizer", "schedule",
+                                            "early_stopping", "expand")
+        if getattr(opts, k) not in (None, 0.0, "sgd", False)
     )
+    return (f"Training {net} on {len(data.training[1]):,} images of {what} (preset "
+            f"{opts.preset}): {opts.epochs} epochs, mini-batch {opts.mini_batch_size}, "
+            f"eta {opts.eta}, seed {opts.seed}" + (f", {extras}" if extras else ""))
 
 
 def _epoch_line(record: dict[str, Any]) -> str:
@@ -136,275 +212,180 @@ def _epoch_line(record: dict[str, Any]) -> str:
     return f"{line}  {record['seconds']:.2f} s"
 
 
-def _without_validation(
-    opts: dict[str, Any], given: dict[str, Any], source: str, quiet: bool
-) -> dict[str, Any]:
-    """Drop a preset's schedule/early stopping when there is no validation data to watch.
+class TrainingLog:
+    """Training as it goes and as it ended.
 
-    Given explicitly, they are an error: the user asked for something that
-    cannot work, and should hear why.
+    Each epoch's record, the best epoch and its weights, a progress bar;
+    then why training stopped and how long it took.  The best epoch is
+    chosen on validation data when there is some, so that the test set stays
+    an honest estimate; otherwise on the test set.
     """
-    why = "the bundled sample has" if source == "sample" else "--full-train leaves"
-    opts = dict(opts)
-    for key in ("schedule", "early_stopping"):
-        if opts[key] is None:
-            continue
-        option = "--" + key.replace("_", "-")
-        if given.get(key) is not None:
-            raise ValueError(f"{option} watches the validation accuracy, but {why} "
-                             "no validation split")
-        opts[key] = None
-        if not quiet:
-            print(f"note: the preset's {option} is off: {why} no validation split")
-    return opts
+
+    def __init__(self, net: Any, has_validation: bool, quiet: bool, hooks: Any = None) -> None:
+        self.net = net
+        self.hooks = hooks
+        self.select_on = "validation" if has_validation else "test"
+        self.quiet = quiet
+        self.history: list[dict[str, Any]] = []
+        self.best: dict[str, Any] | None = None
+        self.snapshot: Any = None
+        self._bar: Any = None
+        #: "completed", a stop reason of the history ("early_stopping", ...),
+        #: "interrupted", "terminated" or "diverged".
+        self.stopped = "completed"
+        self.seconds = 0.0
+        self.message: str | None = None
+
+    def on_batch(self, done: int, total: int) -> None:
+        """Advance the progress bar (a tqdm bar on stderr, shown only on a terminal)."""
+        if self.hooks is not None:
+            self.hooks.batch(len(self.history), done, total)
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, desc=f"Epoch {len(self.history)}", unit="batch",
+                             leave=False, file=sys.stderr, mininterval=0.2,
+                             disable=True if self.quiet else None)  # None: on a terminal
+        self._bar.update(1)
+
+    def close_bar(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def on_epoch(self, record: dict[str, Any]) -> None:
+        """Record an epoch; keep its weights if it is the best so far."""
+        self.close_bar()
+        self.history.append(record)
+        key = f"{self.select_on}_accuracy"
+        if self.best is None or record[key] > self.best[key]:
+            self.best = dict(record)
+            self.snapshot = self.net.snapshot()
+        if not self.quiet:
+            print(_epoch_line(record), flush=True)
+        if self.hooks is not None:
+            self.hooks.epoch(record)
 
 
-#: Exit code after SIGTERM: 128 + 15, what a shell reports for a process killed by it.
-EXIT_TERMINATED = 128 + signal.SIGTERM
-#: Exit code after Ctrl-C (SIGINT): 128 + 2.
-EXIT_INTERRUPTED = 128 + signal.SIGINT
+def train(net: Any, data: Any, opts: _options.TrainOptions, hooks: Any = None) -> TrainingLog:
+    """Run SGD as the options say; Ctrl-C, SIGTERM or divergence end it with what it has."""
+    from nndl.errors import TrainingDiverged
 
-
-class Terminated(KeyboardInterrupt):
-    """Raised in the main thread when SIGTERM arrives, so it stops training like Ctrl-C."""
-
-
-class SigtermGuard:
-    """What SIGTERM does inside :func:`sigterm_as_interrupt`: interrupt, or wait (deferred)."""
-
-    def __init__(self) -> None:
-        self.received = False
-        self._deferred = False
-
-    def defer(self) -> None:
-        """From now on only record a SIGTERM: the outputs being written are not cut short."""
-        self._deferred = True
-
-    def __call__(self, signum: int, frame: object) -> None:
-        self.received = True
-        if not self._deferred:
-            raise Terminated
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[SigtermGuard]:
-    """Within the block, SIGTERM raises :class:`Terminated` (a ``KeyboardInterrupt``).
-
-    So ``kill PID`` (or a batch system's time limit) stops training as Ctrl-C
-    does: the best epoch so far is kept and saved.  Only the main thread can
-    handle signals; elsewhere SIGTERM keeps its usual effect.  The previous
-    handler is restored on exit.
-    """
-    guard = SigtermGuard()
-    if threading.current_thread() is not threading.main_thread():
-        yield guard
-        return
-    previous = signal.signal(signal.SIGTERM, guard)
+    log = TrainingLog(net, data.validation is not None, opts.quiet, hooks)
+    with_batches = not opts.quiet or hooks is not None  # on_batch serves the hooks too
+    start = time.perf_counter()
     try:
-        yield guard
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        history = net.SGD(
+            data.training, opts.epochs, opts.mini_batch_size, opts.eta,
+            test_data=data.test, validation_data=data.validation,
+            lmbda=opts.lmbda, regularizer=opts.regularizer, optimizer=opts.optimizer_spec(),
+            schedule=opts.schedule, early_stopping=opts.early_stopping, expand=opts.expand,
+            monitor_training_cost=opts.monitor, monitor_training_accuracy=opts.monitor,
+            monitor_evaluation_cost=opts.monitor and data.validation is not None,
+            monitor_gradients=opts.monitor_gradients,
+            verbose=False, on_batch=log.on_batch if with_batches else None,
+            on_epoch=log.on_epoch,
+        )
+        if history.stop_reason != "epochs":
+            log.stopped = history.stop_reason
+            log.message = getattr(history, "message", None)
+    except KeyboardInterrupt as exc:
+        log.close_bar()
+        terminated = isinstance(exc, _signals.Terminated)
+        log.stopped = "terminated" if terminated else "interrupted"
+        print(f"\n{'Terminated (SIGTERM)' if terminated else 'Interrupted'} during epoch "
+              f"{len(log.history)}; keeping the best epoch so far.", file=sys.stderr)
+    except TrainingDiverged as exc:
+        log.close_bar()
+        log.stopped = "diverged"
+        print(f"nndl: {exc}", file=sys.stderr)
+    log.seconds = time.perf_counter() - start
+    return log
 
 
-def check_outputs(args: argparse.Namespace) -> None:
+def check_outputs(opts: _options.TrainOptions) -> None:
     """Refuse, before any data is loaded, output paths that could not be written."""
-    if args.save:
-        _preflight.check_output_file(args.save, "--save")
-    if args.plot:
+    if opts.save:
+        _preflight.check_output_file(opts.save, "--save")
+    if opts.plot:
         _preflight.require_extra("plot", "--plot")
-        _preflight.check_output_file(args.plot, "--plot")
-        if args.save and Path(args.plot).expanduser().resolve() == \
-                Path(args.save).expanduser().resolve():
-            raise ValueError(f"--plot and --save name the same file {args.save}")
+        _preflight.check_output_file(opts.plot, "--plot")
+        if opts.save and Path(opts.plot).expanduser().resolve() == \
+                Path(opts.save).expanduser().resolve():
+            raise ValueError(f"--plot and --save name the same file {opts.save}")
 
 
-def write_outputs(args: argparse.Namespace, net: Any, metadata: dict[str, Any],
+def write_outputs(opts: _options.TrainOptions, net: Any, metadata: dict[str, Any],
                   history_rows: list[dict[str, Any]]) -> int:
     """Save the model, then draw the curves: a plot failure never costs the model."""
     from nndl.io import save_model
 
-    if args.save:
+    if opts.save:
         try:
-            path = save_model(net, args.save, metadata=metadata)
+            path = save_model(net, opts.save, metadata=metadata)
         except OSError as exc:
-            raise OSError(f"--save {args.save}: cannot write the model: "
+            raise OSError(f"--save {opts.save}: cannot write the model: "
                           f"{exc.strerror or exc}") from None
         print(f"Saved the model of epoch {metadata['best_epoch']} to {path}")
-    if args.plot:
+    if opts.plot:
         from nndl.plots import curves_figure, save_png
 
         try:
-            path = save_png(curves_figure(history_rows), args.plot)
+            path = save_png(curves_figure(history_rows), opts.plot)
         except (OSError, ValueError, ImportError) as exc:
-            kept = f" (the model was saved to {args.save})" if args.save else ""
-            print(f"nndl: error: --plot {args.plot}: cannot draw the learning curves: "
+            kept = f" (the model was saved to {opts.save})" if opts.save else ""
+            print(f"nndl: error: --plot {opts.plot}: cannot draw the learning curves: "
                   f"{getattr(exc, 'strerror', None) or exc}{kept}", file=sys.stderr)
             return 1
         print(f"Wrote learning curves to {path}")
     return 0
 
 
-def run(args: argparse.Namespace) -> int:
-    from nndl.errors import TrainingDiverged
-
-    check_outputs(args)
-    given = {key: getattr(args, key, None) for key in _presets.SEED}
-    opts = _presets.resolve(args.preset, given)
-    if opts["layers"] and not _presets.PRESETS[args.preset]["layers"]:
-        opts = _conv.conv_defaults(opts, given)
-    data = _common.load_dataset(args, dtype=opts["dtype"], full_train=opts["full_train"])
-    x_train, y_train = data.training
-    if data.validation is None:
-        opts = _without_validation(opts, given, data.source, args.quiet)
-    if opts["layers"]:
-        net = _conv.build_sequential(opts, args.seed)
-    else:
-        if opts["sizes"][0] != x_train.shape[1]:
-            raise ValueError(
-                f"--sizes starts with {opts['sizes'][0]} inputs but the images have "
-                f"{x_train.shape[1]} pixels"
-            )
-        net = build_network(opts, args.seed)
-    if net.n_inputs != x_train.shape[1]:
-        raise ValueError(f"the network reads {net.n_inputs} inputs but the images have "
-                         f"{x_train.shape[1]} pixels")
-    # ``nndl watch`` sets args.hooks: it is told started(net, data, opts) once the
-    # network is built, batch(epoch, done, total) after every mini-batch and
-    # epoch(record) after every epoch; a KeyboardInterrupt raised there stops
-    # training as Ctrl-C does (the best epoch is kept and saved).
-    hooks = getattr(args, "hooks", None)
-    if hooks is not None:
-        hooks.started(net, data, opts)
-    x_test, y_test = data.test
-    # The best epoch is chosen on validation data when there is some, so that
-    # the test set stays an honest estimate; otherwise on the test set.
-    select_on = "validation" if data.validation is not None else "test"
-    if not args.quiet:
-        what = "the bundled sample" if data.source == "sample" else "MNIST"
-        extras = ", ".join(
-            f"{k} {opts[k]}" for k in ("lmbda", "dropout", "optimizer", "schedule",
-                                       "early_stopping", "expand")
-            if opts[k] not in (None, 0.0, "sgd", False)
-        )
-        print(f"Training {net} on {len(y_train):,} images of {what} (preset {args.preset}): "
-              f"{opts['epochs']} epochs, mini-batch {opts['mini_batch_size']}, "
-              f"eta {opts['eta']}, seed {args.seed}" + (f", {extras}" if extras else ""))
-
-    state: dict[str, Any] = {"best": None, "snapshot": None, "bar": None}
-    history_rows: list[dict[str, Any]] = []
-    show_bar = not args.quiet or hooks is not None  # on_batch serves the hooks too
-
-    def on_batch(done: int, total: int) -> None:
-        if hooks is not None:
-            hooks.batch(len(history_rows), done, total)
-        if state["bar"] is None:
-            state["bar"] = _progress_bar(total, len(history_rows), not args.quiet)
-        state["bar"].update(1)
-
-    def close_bar() -> None:
-        if state["bar"] is not None:
-            state["bar"].close()
-            state["bar"] = None
-
-    def on_epoch(record: dict[str, Any]) -> None:
-        close_bar()
-        history_rows.append(record)
-        key = f"{select_on}_accuracy"
-        if state["best"] is None or record[key] > state["best"][key]:
-            state["best"] = dict(record)
-            state["snapshot"] = net.snapshot()
-        if not args.quiet:
-            print(_epoch_line(record), flush=True)
-        if hooks is not None:
-            hooks.epoch(record)
-
-    optimizer: Any = opts["optimizer"]
-    if optimizer == "momentum":
-        optimizer = {"name": "momentum", "mu": opts["momentum"]}
-    start = time.perf_counter()
-    stopped = "completed"
-    message = None
-    history = None
-    with sigterm_as_interrupt() as sigterm:
-        try:
-            history = net.SGD(
-                (x_train, y_train), opts["epochs"], opts["mini_batch_size"], opts["eta"],
-                test_data=(x_test, y_test), validation_data=data.validation,
-                lmbda=opts["lmbda"], regularizer=opts["regularizer"], optimizer=optimizer,
-                schedule=opts["schedule"], early_stopping=opts["early_stopping"],
-                expand=opts["expand"],
-                monitor_training_cost=args.monitor, monitor_training_accuracy=args.monitor,
-                monitor_evaluation_cost=args.monitor and data.validation is not None,
-                monitor_gradients=args.monitor_gradients,
-                verbose=False, on_batch=on_batch if show_bar else None, on_epoch=on_epoch,
-            )
-            if history.stop_reason != "epochs":
-                stopped = history.stop_reason
-                message = getattr(history, "message", None)
-        except KeyboardInterrupt as exc:
-            close_bar()
-            terminated = isinstance(exc, Terminated)
-            stopped = "terminated" if terminated else "interrupted"
-            print(f"\n{'Terminated (SIGTERM)' if terminated else 'Interrupted'} during epoch "
-                  f"{len(history_rows)}; keeping the best epoch so far.", file=sys.stderr)
-        except TrainingDiverged as exc:
-            close_bar()
-            stopped = "diverged"
-            print(f"nndl: {exc}", file=sys.stderr)
-        # From here on a SIGTERM waits until the model is saved.
-        sigterm.defer()
-        total_s = time.perf_counter() - start
-        if message and not args.quiet:
-            print(message)
-        code = _finish(args, net, state, history_rows, stopped, total_s,
-                       {"opts": opts, "data": data, "select_on": select_on,
-                        "training_examples": len(y_train)})
-    if sigterm.received and stopped != "terminated":
-        print("Terminated (SIGTERM) after training; the outputs were written.", file=sys.stderr)
-        return EXIT_TERMINATED
-    return code
-
-
 def _exit_code(stopped: str) -> int:
-    return {"interrupted": EXIT_INTERRUPTED, "terminated": EXIT_TERMINATED,
+    return {"interrupted": _signals.EXIT_INTERRUPTED, "terminated": _signals.EXIT_TERMINATED,
             "diverged": 1}.get(stopped, 0)
 
 
-def _finish(args: argparse.Namespace, net: Any, state: dict[str, Any],
-            history_rows: list[dict[str, Any]], stopped: str, total_s: float,
-            run_info: dict[str, Any]) -> int:
+def finish(net: Any, data: Any, opts: _options.TrainOptions, log: TrainingLog) -> int:
     """Restore the best epoch, print the summary, write the outputs; return the exit code."""
-    best = state["best"]
+    if log.message and not opts.quiet:
+        print(log.message)
+    best = log.best
     if best is None:
-        print(f"No epoch completed ({total_s:.1f} s); nothing to save.")
-        return _exit_code(stopped)
-    net.restore(state["snapshot"])
-    select_on = run_info["select_on"]
-    summary = (f"Best epoch {best['epoch']} (chosen on {select_on} accuracy): test "
+        print(f"No epoch completed ({log.seconds:.1f} s); nothing to save.")
+        return _exit_code(log.stopped)
+    net.restore(log.snapshot)
+    summary = (f"Best epoch {best['epoch']} (chosen on {log.select_on} accuracy): test "
                f"{best['test_correct']} / {best['test_total']} "
                f"({_common.percent(best['test_correct'], best['test_total'])})")
     if "validation_accuracy" in best:
         summary += f", validation {100 * best['validation_accuracy']:.2f}%"
-    print(f"{summary}; {len(history_rows)} epochs in {total_s:.1f} s")
-    top = max(history_rows, key=lambda r: r["test_accuracy"])
+    print(f"{summary}; {len(log.history)} epochs in {log.seconds:.1f} s")
+    top = max(log.history, key=lambda r: r["test_accuracy"])
     print(f"Highest test accuracy: {top['test_correct']} / {top['test_total']} "
           f"({_common.percent(top['test_correct'], top['test_total'])}) at epoch {top['epoch']}")
-    metadata = {
+    written = write_outputs(opts, net, _metadata(data, opts, log), log.history)
+    return _exit_code(log.stopped) or written
+
+
+def _metadata(data: Any, opts: _options.TrainOptions, log: TrainingLog) -> dict[str, Any]:
+    """What the model file records about its training."""
+    best = log.best
+    assert best is not None
+    training = {k: v for k, v in opts.preset_values().items() if k != "sizes"}
+    return {
         "nndl_version": __version__,
-        "preset": args.preset,
+        "preset": opts.preset,
         "training": {
-            **{k: v for k, v in run_info["opts"].items() if k != "sizes"},
-            "epochs_completed": len(history_rows), "seed": args.seed,
-            "data": run_info["data"].source,
-            "training_examples": run_info["training_examples"],
-            "stopped": stopped, "interrupted": stopped in ("interrupted", "terminated"),
-            "seconds": round(total_s, 3),
+            **training, "epochs_completed": len(log.history), "seed": opts.seed,
+            "data": data.source, "training_examples": len(data.training[1]),
+            "stopped": log.stopped,
+            "interrupted": log.stopped in ("interrupted", "terminated"),
+            "seconds": round(log.seconds, 3),
         },
         "best_epoch": best["epoch"],
-        "selected_on": select_on,
+        "selected_on": log.select_on,
         "test_accuracy": best["test_accuracy"],
         "validation_accuracy": best.get("validation_accuracy"),
-        "history": history_rows,
+        "history": log.history,
     }
-    written = write_outputs(args, net, metadata, history_rows)
-    return _exit_code(stopped) or written

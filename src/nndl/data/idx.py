@@ -10,6 +10,7 @@ recognised by its magic bytes ``1f 8b``, not by the file name.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 import zlib
@@ -102,6 +103,23 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> NDArray[np.uint8]:
     """
     if data[:2] == GZIP_MAGIC:
         data = _gunzip(data, name)
+    shape, header_len = _header(data, name)
+    expected, found = math.prod(shape), len(data) - header_len
+    if found < expected:
+        raise DataError(
+            f"{name}: truncated: header promises {expected} bytes of data "
+            f"(shape {shape}), found {found}"
+        )
+    if found > expected:
+        raise DataError(
+            f"{name}: {found - expected} trailing bytes after the data: header promises "
+            f"{expected} bytes of data (shape {shape}), found {found}"
+        )
+    return np.frombuffer(data, dtype=np.uint8, offset=header_len).reshape(shape).copy()
+
+
+def _header(data: bytes, name: str) -> tuple[tuple[int, ...], int]:
+    """The shape an IDX header declares, and the header's length in bytes."""
     if len(data) < 4:
         raise DataError(
             f"{name}: not an IDX file: {len(data)} bytes is too short for the 4-byte magic number"
@@ -126,22 +144,7 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> NDArray[np.uint8]:
             f"{name}: truncated: header declares {ndim} dimensions "
             f"({header_len} header bytes), file has only {len(data)} bytes"
         )
-    shape = struct.unpack(f">{ndim}I", data[4:header_len])
-    expected = 1
-    for n in shape:
-        expected *= n
-    found = len(data) - header_len
-    if found < expected:
-        raise DataError(
-            f"{name}: truncated: header promises {expected} bytes of data "
-            f"(shape {tuple(shape)}), found {found}"
-        )
-    if found > expected:
-        raise DataError(
-            f"{name}: {found - expected} trailing bytes after the data: header promises "
-            f"{expected} bytes of data (shape {tuple(shape)}), found {found}"
-        )
-    return np.frombuffer(data, dtype=np.uint8, offset=header_len).reshape(shape).copy()
+    return struct.unpack(f">{ndim}I", data[4:header_len]), header_len
 
 
 def write_idx(

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from nndl._validate import positive_int
 from nndl.data.dataset import MNIST, float_dtype, to_xy
 from nndl.data.fetch import default_data_dir, fetch_mnist, is_verified
 from nndl.data.files import (
@@ -110,17 +111,22 @@ def load_mnist(
     [50000, 10000, 10000]
     """
     dt = float_dtype(dtype)
-    if isinstance(validation_size, bool) or not isinstance(validation_size, int):
-        raise ValueError(f"validation_size must be an integer >= 1, got {validation_size!r}")
-    if validation_size < 1:
-        raise ValueError(f"validation_size must be an integer >= 1, got {validation_size!r}")
+    validation_size = positive_int(validation_size, "validation_size")
     folder = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
+    train, test = _read_files(folder, _ensure_files(folder, fetch, log))
+    return _split(folder, train, test, dt, full_train, validation_size)
 
+
+def _ensure_files(folder: Path, fetch: bool, log: Callable[[str], object] | None) -> list[str]:
+    """Make sure the four files are in ``folder``, fetching MNIST into it if allowed.
+
+    Only an empty folder or an incomplete MNIST cache is completed by
+    download: a folder of other data (Fashion-MNIST, say) is never mixed with
+    MNIST.  Returns the files there that are not verified MNIST files.
+    """
     missing = missing_files(folder)
     foreign = [n for n in MNIST_FILES if n not in missing and not is_verified(folder, n)]
     if missing and fetch and not foreign:
-        # Only an empty folder or an incomplete MNIST cache is completed by download:
-        # a folder of other data (Fashion-MNIST, say) is never mixed with MNIST.
         fetch_mnist(folder, log=log)
         missing = missing_files(folder)
     if missing:
@@ -139,40 +145,50 @@ def load_mnist(
             f"{', '.join(MNIST_FILES)} (each raw or with .gz). Run `nndl fetch` to download "
             "MNIST, or point NNDL_DATA_DIR (or --data-dir) at a folder holding them."
         )
+    return foreign
 
+
+Pair = tuple[Any, Any, Path]  # images, labels, the images' file
+
+
+def _read_files(folder: Path, foreign: list[str]) -> tuple[Pair, Pair]:
+    """The training and the test pair, checked to hold images of one shape."""
     try:
-        train_images, train_labels, train_path = _read_pair(folder, TRAIN_IMAGES, TRAIN_LABELS)
-        test_images, test_labels, test_path = _read_pair(folder, TEST_IMAGES, TEST_LABELS)
+        train = _read_pair(folder, TRAIN_IMAGES, TRAIN_LABELS)
+        test = _read_pair(folder, TEST_IMAGES, TEST_LABELS)
     except DataError as exc:
         if folder != default_data_dir() or not foreign:
             raise
         raise DataError(f"{exc} (run `nndl fetch` to download MNIST into {folder} "
                         "again: it replaces damaged files)") from None
-    if train_images.shape[1:] != test_images.shape[1:]:
+    if train[0].shape[1:] != test[0].shape[1:]:
         raise DataError(
-            f"{train_path} holds images of shape {train_images.shape[1:]} but {test_path} "
-            f"holds images of shape {test_images.shape[1:]}; they must agree"
+            f"{train[2]} holds images of shape {train[0].shape[1:]} but {test[2]} "
+            f"holds images of shape {test[0].shape[1:]}; they must agree"
         )
+    return train, test
 
-    n = len(train_images)
+
+def _split(folder: Path, train: Pair, test: Pair, dt: Any, full_train: bool,
+           validation_size: int) -> MNIST:
+    """The book's split: the last ``validation_size`` training images validate."""
+    images, labels, path = train
+    n = len(images)
     if full_train:
-        training = to_xy(train_images, train_labels, dt)
-        validation = None
+        cut = n
+    elif n <= validation_size:
+        raise DataError(
+            f"{path} holds {n:,} training images; holding out the last "
+            f"{validation_size:,} for validation leaves none to train on (need at least "
+            f"{validation_size + 1:,}). Use full_train=True (CLI: --full-train) to train "
+            "on all of them, or a smaller validation_size."
+        )
     else:
-        if n <= validation_size:
-            raise DataError(
-                f"{train_path} holds {n:,} training images; holding out the last "
-                f"{validation_size:,} for validation leaves none to train on (need at least "
-                f"{validation_size + 1:,}). Use full_train=True (CLI: --full-train) to train "
-                "on all of them, or a smaller validation_size."
-            )
         cut = n - validation_size
-        training = to_xy(train_images[:cut], train_labels[:cut], dt)
-        validation = to_xy(train_images[cut:], train_labels[cut:], dt)
     return MNIST(
-        training=training,
-        validation=validation,
-        test=to_xy(test_images, test_labels, dt),
+        training=to_xy(images[:cut], labels[:cut], dt),
+        validation=None if full_train else to_xy(images[cut:], labels[cut:], dt),
+        test=to_xy(test[0], test[1], dt),
         source="mnist",
         path=folder,
     )
