@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 from nndl._extras import install_hint
-from nndl.cli import _preflight, serve, train
+from nndl.cli import _preflight, _signals, serve, train
 
 #: Why training stopped, as the page and the terminal say it, by signal name.
 CTRL_C = "interrupted in the terminal"
@@ -113,7 +113,7 @@ def _serve(uvicorn: Any, app: Any, session: Any, thread: threading.Thread,
     # uvicorn handles Ctrl+C and SIGTERM while it serves (see handle_exit), then
     # raises the signal again once shut down: here that is a KeyboardInterrupt,
     # and a later SIGTERM waits until the model is saved, as in nndl train.
-    with train.sigterm_as_interrupt() as sigterm:
+    with _signals.sigterm_as_interrupt() as sigterm:
         try:
             server.run(sockets=[sock])
         except KeyboardInterrupt:
@@ -129,9 +129,9 @@ def _exit_code(session: Any) -> int:
     if isinstance(session.error, Exception):
         raise session.error
     code = session.exit_code or 0
-    if code != train.EXIT_INTERRUPTED:  # finished, or failed
+    if code != _signals.EXIT_INTERRUPTED:  # finished, or failed
         return code
-    return {CTRL_C: code, TERMINATED: train.EXIT_TERMINATED}.get(session.stop_reason, 0)
+    return {CTRL_C: code, TERMINATED: _signals.EXIT_TERMINATED}.get(session.stop_reason, 0)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
             started = session.wait_started()
         except KeyboardInterrupt:  # while the data loads
             session.stop(CTRL_C)
-            return train.EXIT_INTERRUPTED
+            return _signals.EXIT_INTERRUPTED
         if not started:  # the options or the data were refused
             thread.join()
             return _exit_code(session) or 1
