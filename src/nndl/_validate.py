@@ -29,7 +29,7 @@ def positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
         not isinstance(value, bool)
         and isinstance(value, Real)
         and math.isfinite(value)
-        and (value >= 0 if allow_zero else value > 0)
+        and (float(value) >= 0 if allow_zero else float(value) > 0)
     )
     if not ok:
         bound = "a finite number >= 0" if allow_zero else "a positive finite number"

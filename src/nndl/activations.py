@@ -175,7 +175,7 @@ def get_activation(spec: str | dict | Activation) -> Activation:
         params = dict(spec)
         spec = params.pop("name", None)
     try:
-        return ACTIVATIONS[spec](**params)
+        return ACTIVATIONS[spec](**params)  # type: ignore[index]  # KeyError: not a name
     except (KeyError, TypeError):
         raise ValueError(
             f"unknown activation {spec!r}; expected one of {sorted(ACTIVATIONS)}"

@@ -269,7 +269,7 @@ class Explanation:
 
     @property
     def activations(self) -> list[str]:
-        return [v.activation.name for v in self.activated]  # type: ignore[union-attr]
+        return [v.activation.name for v in self.activated]  # type: ignore[union-attr,arg-type]
 
     @property
     def output(self) -> Array:
@@ -383,7 +383,7 @@ def explain(model: Any, x: Any, y: Any) -> Explanation:
         steps=steps,
         target=y2,
         label=_true_label(y2),
-        predicted=int(out.a[0, 0] > 0.5) if out.a.size == 1 else int(np.argmax(out.a)),
+        predicted=_predicted(out.a),
         cost=float(model.cost.fn(out.z, out.a, y2)),
     )
 
@@ -471,9 +471,9 @@ def _feedforward(x2: Array, dense: list[LayerView], sizes: list[int]) -> Step:
             Quantity(f"w{s}", f"weights[{i}], into layer {lay}", (n_out, n_in), w.shape, w),
             Quantity(f"b{s}", f"biases[{i}] of layer {lay}", _col(n_out), b.shape, b),
             Quantity(f"z{s}", f"weighted input w{s}a{sup(lay - 1)} + b{s}",
-                     _col(n_out), v.z.shape, v.z),  # type: ignore[union-attr]
-            Quantity(f"a{s}", f"activation {v.activation.name}(z{s})",  # type: ignore[union-attr]
-                     _col(n_out), v.a.shape, v.a),  # type: ignore[union-attr]
+                     _col(n_out), v.z.shape, v.z),  # type: ignore[union-attr,arg-type]
+            Quantity(f"a{s}", f"activation {v.activation.name}(z{s})",  # type: ignore[union-attr,arg-type]
+                     _col(n_out), v.a.shape, v.a),  # type: ignore[union-attr,arg-type]
         ]
     return step
 
@@ -495,10 +495,10 @@ def _output_error(cost: Any, y2: Array, out: LayerView, big_l: int) -> Step:
         step.equation += "   (softmax: δᴸ = a − y with log-likelihood)"
     else:
         prime = sigma.prime(out.z, out.a)  # type: ignore[union-attr,arg-type]
-        step.quantities.append(Quantity(f"σ'(z{s})", f"{sigma.name}'",  # type: ignore[union-attr]
+        step.quantities.append(Quantity(f"σ'(z{s})", f"{sigma.name}'",  # type: ignore[union-attr,arg-type]
                                         _col(n_l), prime.shape, prime))
     step.quantities.append(Quantity(f"δ{s}", f"error of layer {big_l} = L", _col(n_l),
-                                    out.delta.shape, out.delta))  # type: ignore[union-attr]
+                                    out.delta.shape, out.delta))  # type: ignore[union-attr,arg-type]
     return step
 
 
@@ -516,10 +516,10 @@ def _backpropagate(dense: list[LayerView], sizes: list[int]) -> Step:
         step.quantities += [
             Quantity(f"(w{up})ᵀδ{up}", f"error sent back to layer {lay}", _col(n), back.shape,
                      back),
-            Quantity(f"σ'(z{sup(lay)})", f"{v.activation.name}'",  # type: ignore[union-attr]
+            Quantity(f"σ'(z{sup(lay)})", f"{v.activation.name}'",  # type: ignore[union-attr,arg-type]
                      _col(n), prime.shape, prime),
             Quantity(f"δ{sup(lay)}", f"error of layer {lay}", _col(n),
-                     v.delta.shape, v.delta),  # type: ignore[union-attr]
+                     v.delta.shape, v.delta),  # type: ignore[union-attr,arg-type]
         ]
     if not step.quantities:
         step.equation += "   (no hidden layer: nothing to backpropagate)"
@@ -553,12 +553,18 @@ def _num(v: float) -> str:
     return f"{v:.4g}"
 
 
+def _predicted(a: Array | None) -> int:
+    """The answer: the most active output (for one output, 1 if a > ½)."""
+    assert a is not None
+    return int(a[0, 0] > 0.5) if a.size == 1 else int(np.argmax(a))
+
+
 def _values(value: Array) -> str:
     """A short array as a bracketed list: a vector flat, a matrix row by row."""
     v = np.asarray(value)
     if v.ndim == 2 and min(v.shape) > 1:
         return "[" + ", ".join(_values(row) for row in v) + "]"
-    return "[" + ", ".join(_num(x) for x in np.ravel(v)) + "]"
+    return "[" + ", ".join(_num(float(x)) for x in np.ravel(v)) + "]"
 
 
 def _rule(title: str) -> str:

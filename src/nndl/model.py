@@ -27,10 +27,18 @@ class Model:
     ``forward(x)`` and ``parameters()``.
     """
 
-    n_inputs: int
-    n_outputs: int
     dtype: np.dtype
     rng: np.random.Generator
+
+    @property
+    def n_inputs(self) -> int:
+        """Numbers in one (flat) input example."""
+        raise NotImplementedError
+
+    @property
+    def n_outputs(self) -> int:
+        """Output neurons (classes)."""
+        raise NotImplementedError
 
     def forward(self, x: NDArray) -> NDArray:
         """Output activations for a validated batch ``x`` of shape ``(m, n_inputs)``."""
@@ -187,7 +195,8 @@ monitor_evaluation_accuracy : bool
             weights are put back to those before the failing epoch.
         """
         run = training.prepare(
-            self, training_data, epochs, mini_batch_size, eta, test_data,
+            self,  # type: ignore[arg-type]  # the engine (Sequential) implements Trainable
+            training_data, epochs, mini_batch_size, eta, test_data,
             validation_data=validation_data, lmbda=lmbda, regularizer=regularizer,
             optimizer=optimizer, schedule=schedule, early_stopping=early_stopping,
             monitor_training_cost=monitor_training_cost,
@@ -197,6 +206,6 @@ monitor_evaluation_accuracy : bool
             monitor_gradients=monitor_gradients,
             expand=expand, verbose=verbose, on_batch=on_batch, on_epoch=on_epoch,
         )
-        history = training.sgd(self, run)
+        history = training.sgd(self, run)  # type: ignore[arg-type]  # as above
         self.history_ = history
         return history

@@ -126,6 +126,8 @@ class Sequential(Model):
         self.cost = get_cost(cost)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+        #: Free information a model file carried (:func:`nndl.io.load_model` sets it).
+        self.metadata: dict[str, Any] = {}
         self._plan(n_outputs)
         self._check_memory()
         for layer in self.layers:

@@ -87,7 +87,7 @@ class Run:
     reg: Regularizer | None
     opt: Optimizer
     monitors: dict[str, bool]
-    image_shape: tuple[int, ...] | None
+    image_shape: tuple[int, int] | None
     schedule: HalvingSchedule | None
     stopper: EarlyStopping | None
     verbose: bool

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 
-def add_data_options(parser: argparse.ArgumentParser) -> None:
+def add_data_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """``--data-dir`` and ``--no-fetch``: where MNIST comes from."""
     parser.add_argument(
         "--data-dir",

@@ -89,7 +89,7 @@ class TrainOptions:
                                  "no validation split")
             off[key] = None
             notes.append(f"note: the preset's {option} is off: {why} no validation split")
-        return dataclasses.replace(self, **off), notes
+        return dataclasses.replace(self, **off), notes  # type: ignore[arg-type]
 
 
 def from_args(args: argparse.Namespace) -> TrainOptions:

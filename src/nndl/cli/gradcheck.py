@@ -76,9 +76,9 @@ def build(args: argparse.Namespace) -> tuple[Any, str]:
         sizes = args.sizes or DEFAULT_SIZES
         # The output layer follows the cost (see Network): softmax for the
         # log-likelihood, sigmoid for cross-entropy, else the hidden activation.
-        net = Network(sizes, cost=args.cost or "quadratic",
-                      activation=args.activation or "sigmoid", seed=args.seed, dtype="float64")
-        return net, f"--sizes {','.join(map(str, sizes))}"
+        dense = Network(sizes, cost=args.cost or "quadratic",
+                        activation=args.activation or "sigmoid", seed=args.seed, dtype="float64")
+        return dense, f"--sizes {','.join(map(str, sizes))}"
     _common.refuse_beside_layers(
         "--layers", [name for name in ("sizes", "activation") if getattr(args, name)])
     from nndl.layers import parse_layers

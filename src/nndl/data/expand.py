@@ -115,7 +115,8 @@ def shift_images(
     return out.reshape(x.shape)
 
 
-def expanded_index(k: NDArray[np.integer], n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def expanded_index(k: NDArray[np.integer], n: int) -> tuple[NDArray[np.integer],
+                                                            NDArray[np.integer]]:
     """Split virtual indices ``k`` (``0 <= k < 5·n``) into ``(example, shift)`` arrays."""
     k = np.asarray(k)
     return k % n, k // n

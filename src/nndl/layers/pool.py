@@ -85,7 +85,7 @@ class MaxPool2D(Layer):
         """
         self.applies_relu_below = isinstance(below, Conv2D) and type(below.activation) is ReLU
         if self.applies_relu_below:
-            below.delta_from_above = True  # type: ignore[union-attr]
+            below.delta_from_above = True  # type: ignore[attr-defined]
 
     def _offsets(self) -> list[tuple[slice, ...]]:
         """For each offset (dp, dq) of a block, in row-major order, the index ``at`` of

@@ -146,7 +146,9 @@ async def _read_body(request: Request, limit: int) -> bytes:
 def model_summary(model: Any) -> dict[str, Any]:
     """The JSON answer of ``GET /api/model``: sizes and what the metadata says."""
     meta = getattr(model, "metadata", None) or {}
-    training = meta.get("training") if isinstance(meta.get("training"), dict) else {}
+    training: dict[str, Any] = (
+        meta["training"] if isinstance(meta.get("training"), dict) else {}
+    )
     config = model.config()
     return {
         "kind": type(model).__name__,
