@@ -132,10 +132,10 @@ class BookNetwork:
         The weights are N(0, 1), divided by √n_in when ``scaled`` (network2's
         default); the arithmetic is the book's, so the numbers are identical.
         """
-        self.biases = [np.random.randn(y, 1) for y in self.sizes[1:]]  # noqa: NPY002 - the book's
+        self.biases = [np.random.randn(y, 1) for y in self.sizes[1:]]
         weights = []
         for x, y in zip(self.sizes[:-1], self.sizes[1:], strict=True):
-            w = np.random.randn(y, x)  # noqa: NPY002 - the book's global generator
+            w = np.random.randn(y, x)
             weights.append(w / np.sqrt(x) if scaled else w)
         self.weights = weights
 

@@ -63,13 +63,12 @@ def _is_pair(item: Any) -> bool:
 def is_pairs(data: Any) -> bool:
     """Whether ``data`` is in the book's format: a list (or tuple) of ``(x, y)`` pairs.
 
-    Unambiguous by construction: the first (and second) items must be pairs
-    whose ``x`` is a column vector ``(k, 1)``, which an nndl ``(x, y)`` pair
-    of arrays never is — its first item is the whole ``(n, k)`` input array.
+    Unambiguous by construction: the first item must be a pair whose ``x`` is
+    a column vector ``(k, 1)``, which an nndl ``(x, y)`` pair of arrays never
+    has — its first item is the whole ``(n, k)`` input array.  (The other
+    items are checked when the pairs are stacked.)
     """
-    if not isinstance(data, list | tuple) or not data:
-        return False
-    return all(_is_pair(item) for item in data[:2])
+    return isinstance(data, list | tuple) and len(data) > 0 and _is_pair(data[0])
 
 
 def pairs_to_arrays(data: Any, name: str = "data") -> tuple[NDArray, NDArray]:
