@@ -90,11 +90,13 @@ def pairs_to_arrays(data: Any, name: str = "data") -> tuple[NDArray, NDArray]:
         xs, ys = zip(*data, strict=True)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be {FORMAT}; not every item is an (x, y) pair") from None
-    try:
-        x = np.stack(xs)
-        y = np.stack(ys)
+    try:  # np.array discovers the common shape in C: faster than np.stack on many arrays
+        x = np.array(xs)
+        y = np.array(ys)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be {FORMAT}; the pairs differ in shape: {exc}") from None
+    if x.dtype == object or y.dtype == object:
+        raise ValueError(f"{name} must be {FORMAT}; its items are not all numbers")
     n = len(x)
     if x.ndim != 3 or x.shape[2] != 1:
         raise ValueError(f"{name} must be {FORMAT}; its x has shape {x.shape[1:]}")

@@ -1,0 +1,93 @@
+"""Seconds per epoch of the book's chapter-1 session: ``nndl.book.network`` vs the book's loop.
+
+The session is ``Network([784, 30, 10])`` and ``SGD(training_data, ..., 10, 3.0)`` on the
+book's list of 50,000 ``(x, y)`` column-vector pairs (``mnist_loader.load_data_wrapper()``:
+nndl's MNIST cache, fetched if needed).  Timed in the same run, alternately:
+
+* ``nndl.book.network.Network.SGD`` — the whole call of ``--epochs`` epochs (default 3),
+  divided by the epochs: stacking the list into arrays (once per call), the
+  ``random.shuffle`` of the list and every mini-batch are counted;
+* the book's epoch, transcribed: ``random.shuffle(training_data)``, the list of
+  mini-batches, and ``update_mini_batch`` looping over the examples of each mini-batch
+  (:class:`nndl.seed.SeedNetwork`).  It is slow, so by default it runs a fraction of the
+  mini-batches and is scaled up.
+
+Both start from the same weights.  Prints each pair's ratio and the medians.
+
+Usage::
+
+    python benchmarks/bench_book.py                 # 3 pairs
+    python benchmarks/bench_book.py --repeats 5 --epochs 1 --book-fraction 0.1
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import random
+import statistics
+import time
+
+import numpy as np
+
+from nndl.book import mnist_loader, network
+from nndl.seed import SeedNetwork
+
+
+def time_nndl_book(training_data: list, epochs: int) -> float:
+    """Seconds per epoch of the book's session on nndl.book (one whole SGD call)."""
+    np.random.seed(0)
+    net = network.Network([784, 30, 10])
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):  # "Epoch 0 complete", ...
+        net.SGD(training_data, epochs, 10, 3.0)
+    return (time.perf_counter() - start) / epochs
+
+
+def time_book_loop(training_data: list, fraction: float) -> float:
+    """Seconds for one epoch of the book's per-example SGD (a fraction, scaled up)."""
+    np.random.seed(0)
+    biases = [np.random.randn(y, 1) for y in (30, 10)]
+    weights = [np.random.randn(y, x) for x, y in ((784, 30), (30, 10))]
+    book = SeedNetwork(weights, biases)
+    n = len(training_data)
+    start = time.perf_counter()
+    random.shuffle(training_data)
+    mini_batches = [training_data[k : k + 10] for k in range(0, n, 10)]
+    shuffled = time.perf_counter() - start
+    k = max(1, int(len(mini_batches) * fraction))
+    start = time.perf_counter()
+    for mini_batch in mini_batches[:k]:
+        book.update_mini_batch(mini_batch, 3.0)
+    return shuffled + (time.perf_counter() - start) * len(mini_batches) / k
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3, help="pairs of runs timed")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per nndl.book SGD call")
+    parser.add_argument(
+        "--book-fraction", type=float, default=0.2,
+        help="fraction of the book's epoch that runs (scaled up; default 0.2)",
+    )
+    args = parser.parse_args()
+    training_data, _, _ = mnist_loader.load_data_wrapper()
+    random.seed(0)
+    ours, books = [], []
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"[784, 30, 10], mini-batch 10, eta 3.0, {len(training_data)} training pairs, "
+          f"OPENBLAS_NUM_THREADS={threads}, nndl.book: {args.epochs}-epoch SGD calls")
+    for i in range(args.repeats):
+        books.append(time_book_loop(training_data, args.book_fraction))
+        ours.append(time_nndl_book(training_data, args.epochs))
+        print(f"  pair {i}: book's loop {books[-1]:7.3f} s, nndl.book {ours[-1]:6.3f} s, "
+              f"{books[-1] / ours[-1]:5.1f}x")
+    book_s, ours_s = statistics.median(books), statistics.median(ours)
+    print(f"  median:  book's loop {book_s:7.3f} s/epoch, nndl.book.network {ours_s:6.3f} "
+          f"s/epoch: {book_s / ours_s:.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()
