@@ -288,9 +288,8 @@ class Network:
             cost="log_likelihood", seed=0, dtype="float32",
         )
         for i, (book_layer, part) in enumerate(zip(self.layers, parts, strict=True)):
-            computing = part[0] if isinstance(book_layer, ConvPoolLayer) else part[-1]
-            _check_input(i, book_layer, computing)
-            book_layer._bind(computing)
+            _check_input(i, book_layer, part)
+            book_layer._bind(part[0] if isinstance(book_layer, ConvPoolLayer) else part[-1])
         self.params = [param for layer in self.layers for param in layer.params]
 
     def _nndl_layers(self, i: int) -> list[Layer]:
@@ -380,19 +379,17 @@ def _whole_batches(data: Any, mbs: int, name: str) -> tuple[Any, Any]:
     return x[:n], y[:n]
 
 
-def _check_input(i: int, book_layer: _BookLayer, layer: Layer) -> None:
-    """Check that the book layer's declared input is what the nndl layer receives."""
-    got = layer.input_shape
+def _check_input(i: int, book_layer: _BookLayer, part: list[Layer]) -> None:
+    """Check that the book layer's declared input is what its nndl layers receive."""
+    given = tuple(part[0].input_shape or ())  # what the layer before gives
     if isinstance(book_layer, ConvPoolLayer):
-        want, what = book_layer.image_shape[1:], f"image_shape {book_layer.image_shape}"
+        ok, what = given == book_layer.image_shape[1:], f"image_shape {book_layer.image_shape}"
     else:
-        want, what = (book_layer.n_in,), f"n_in={book_layer.n_in}"
-    if tuple(got or ()) != tuple(want):
-        name = type(book_layer).__name__
-        size_got = math.prod(got or ())
+        ok, what = math.prod(given) == book_layer.n_in, f"n_in={book_layer.n_in}"
+    if not ok:
         raise ValueError(
-            f"layer {i} ({name}) has {what}, but the layer before it gives {got} "
-            f"({size_got} values per example)"
+            f"layer {i} ({type(book_layer).__name__}) has {what}, but the layer before it "
+            f"gives {given} ({math.prod(given)} values per example)"
         )
 
 
