@@ -5,12 +5,10 @@ modules.  This package has the same names, classes, signatures, data
 formats, printed lines and return values, so that the book's interactive
 sessions run unchanged on Python 3.11+ and NumPy 2 after the import line::
 
-    >>> from nndl.book import mnist_loader, network            # doctest: +SKIP
-    >>> training_data, validation_data, test_data = mnist_loader.load_data_wrapper()
-    >>> net = network.Network([784, 30, 10])
-    >>> net.SGD(training_data, 30, 10, 3.0, test_data=test_data)
-    Epoch 0: 9129 / 10000
-    ...
+    from nndl.book import mnist_loader, network      # the book: import mnist_loader ...
+    training_data, validation_data, test_data = mnist_loader.load_data_wrapper()
+    net = network.Network([784, 30, 10])
+    net.SGD(training_data, 30, 10, 3.0, test_data=test_data)   # Epoch 0: 9129 / 10000 ...
 
 ========================  ==============================================================
 ``mnist_loader``          ``load_data``, ``load_data_wrapper`` (lists, not zips)

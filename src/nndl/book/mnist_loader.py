@@ -5,7 +5,7 @@ Where the data come from (the book reads ``../data/mnist.pkl.gz``):
 1. ``filename`` when given: the book's ``mnist.pkl.gz`` (or any file in its
    structure, such as ``mnist_expanded.pkl.gz``), read with the restricted
    unpickler of :mod:`nndl.data.pickled` — no ``UnicodeDecodeError``, and no
-   code in the file is ever run;
+   code in the file is ever run — or ``"sample"`` (see 2);
 2. else the environment variable ``NNDL_BOOK_DATA``: such a path, or
    ``sample`` for the 1,000-image sample bundled with nndl (split 800 / 200 /
    100), which is what the tests use;
@@ -18,9 +18,7 @@ holds value/256) and labels int64, as in the book.
 
 Examples
 --------
->>> import os
->>> os.environ["NNDL_BOOK_DATA"] = "sample"
->>> training_data, validation_data, test_data = load_data_wrapper()
+>>> training_data, validation_data, test_data = load_data_wrapper("sample")
 >>> len(training_data), len(validation_data), len(test_data)
 (800, 200, 100)
 >>> x, y = training_data[0]
@@ -28,7 +26,6 @@ Examples
 ((784, 1), (10, 1), dtype('float32'))
 >>> int(test_data[0][1])
 7
->>> del os.environ["NNDL_BOOK_DATA"]
 """
 
 from __future__ import annotations
