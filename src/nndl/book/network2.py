@@ -4,7 +4,8 @@ The same classes, methods, printed lines, return values and JSON files as
 the book's module, on nndl's vectorised engine (``net.model`` is the
 :class:`nndl.Network` doing the work).  Initial weights come from NumPy's
 global generator and the shuffling from Python's ``random``, in the book's
-order, so with the same seeds the per-epoch numbers are the book's own.
+order, so with the same seeds it takes the book's own steps (equal up to the
+order of floating-point sums; see docs/book.md).
 
 Examples
 --------
