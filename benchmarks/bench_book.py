@@ -4,7 +4,7 @@ The session is ``Network([784, 30, 10])`` and ``SGD(training_data, ..., 10, 3.0)
 book's list of 50,000 ``(x, y)`` column-vector pairs (``mnist_loader.load_data_wrapper()``:
 nndl's MNIST cache, fetched if needed).  Timed in the same run, alternately:
 
-* ``nndl.book.network.Network.SGD`` — the whole call of ``--epochs`` epochs (default 3),
+* ``nndl.book.network.Network.SGD`` — the whole call of ``--epochs`` epochs (default 10),
   divided by the epochs: stacking the list into arrays (once per call), the
   ``random.shuffle`` of the list and every mini-batch are counted;
 * the book's epoch, transcribed: ``random.shuffle(training_data)``, the list of
@@ -81,7 +81,10 @@ def time_book_loop(training_data: list, fraction: float) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="pairs of runs timed")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs per nndl.book SGD call")
+    parser.add_argument(
+        "--epochs", type=int, default=10,
+        help="epochs per nndl.book SGD call (the book's session: 30; default 10)",
+    )
     parser.add_argument(
         "--book-fraction", type=float, default=0.2,
         help="fraction of the book's epoch that runs (scaled up; default 0.2)",
