@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from nndl import pairs
+
 
 def positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
     """Return ``value`` as an ``int`` if it is an integer ≥ ``minimum``."""
@@ -70,10 +72,13 @@ def inputs(x: Any, n_in: int, dtype: np.dtype, name: str = "x") -> tuple[NDArray
     was_1d = arr.ndim == 1
     if was_1d:
         arr = arr[np.newaxis, :]
+    elif arr.shape == (n_in, 1) and n_in > 1:  # the book's column vector: one example
+        arr, was_1d = arr.T, True
     if arr.ndim != 2 or arr.shape[1] != n_in:
         raise ValueError(
             f"{name} must have shape ({n_in},) or (m, {n_in}) for a network with "
-            f"{n_in} inputs, got shape {np.shape(x)}"
+            f"{n_in} inputs (or be one of the book's column vectors ({n_in}, 1)), got "
+            f"shape {np.shape(x)}; for the book's own code unchanged, use nndl.book"
         )
     arr = np.ascontiguousarray(arr, dtype=dtype)
     if not np.isfinite(arr).all():
@@ -139,8 +144,8 @@ def example_batch(
     """
     x2, was_1d = inputs(x, n_in, dtype, "x")
     y_arr = np.asarray(y)
-    if was_1d and y_arr.shape == (n_out,):
-        y_arr = y_arr[np.newaxis, :]
+    if was_1d and y_arr.shape in ((n_out,), (n_out, 1)):  # a row, or the book's column
+        y_arr = y_arr.reshape(1, n_out)
     elif was_1d and y_arr.ndim == 0:
         y_arr = y_arr.reshape(1)
     if len(x2) == 0:
@@ -162,12 +167,20 @@ def labels(y: Any, m: int, n_out: int, name: str = "y") -> NDArray[np.intp]:
 
 
 def dataset(data: Any, name: str) -> tuple[Any, Any]:
-    """Unpack an ``(x, y)`` pair, with a clear error for anything else."""
+    """Unpack an ``(x, y)`` pair, with a clear error for anything else.
+
+    The book's format (a list, or ``zip``, of ``(x, y)`` column-vector pairs)
+    is recognised and stacked into arrays: see :mod:`nndl.pairs`.
+    """
+    data = pairs.materialize(data)
+    if pairs.is_pairs(data):
+        return pairs.pairs_to_arrays(data, name)
     try:
         x, y = data
     except (TypeError, ValueError):
         raise ValueError(
-            f"{name} must be an (x, y) pair of arrays, got {type(data).__name__}"
+            f"{name} must be an (x, y) pair of arrays or {pairs.FORMAT}, got "
+            f"{type(data).__name__}; for the book's own code unchanged, use nndl.book"
         ) from None
     return x, y
 

@@ -108,6 +108,24 @@ class ReLU(Activation):
         return np.where(z > 0, grad_a, 0.0).astype(grad_a.dtype, copy=False)
 
 
+class Linear(Activation):
+    """The identity, σ(z) = z, with σ'(z) = 1 (network3's ``linear`` neurons).
+
+    ``fn`` returns z itself, not a copy: nothing writes into an activation.
+    """
+
+    name = "linear"
+
+    def fn(self, z: Array) -> Array:
+        return z
+
+    def prime(self, z: Array, a: Array) -> Array:
+        return np.ones_like(z)
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        return grad_a
+
+
 class LeakyReLU(Activation):
     """Leaky ReLU, σ(z) = z for z > 0 else αz (α = 0.01 by default)."""
 
@@ -156,7 +174,7 @@ class Softmax(Activation):
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {
-    cls.name: cls for cls in (Sigmoid, Tanh, ReLU, LeakyReLU, Softmax)
+    cls.name: cls for cls in (Sigmoid, Tanh, ReLU, LeakyReLU, Linear, Softmax)
 }
 
 #: The element-wise activations: those a hidden or convolutional layer can use.
