@@ -48,7 +48,7 @@ except ImportError:  # pragma: no cover - depends on the machine
         "bench_speed.py sets NumPy's BLAS threads with threadpoolctl: "
         "python3 -m pip install threadpoolctl"
     ) from None
-from nndl.cli._conv import BEST_LAYERS
+from nndl.cli._presets import BEST_LAYERS
 from nndl.data import load_sample
 from nndl.layers import Conv2D
 from nndl.network import Network
