@@ -177,11 +177,9 @@ def gradcheck(
     n : int, optional
         Training-set size in Ω (default: the rows of ``x``).
     """
-    if np.dtype(model.dtype) != np.float64:
-        raise ValueError(
-            f"gradcheck needs a float64 network (finite differences in {np.dtype(model.dtype)} "
-            "are too coarse), got dtype " + str(np.dtype(model.dtype))
-        )
+    if (dtype := np.dtype(model.dtype)) != np.float64:
+        raise ValueError(f"gradcheck needs a float64 network (finite differences in {dtype} "
+                         f"are too coarse), got dtype {dtype}")
     n = n or len(np.atleast_2d(x))
     grads = (gradients or model.gradients)(x, y)
     if regularizer is not None:  # + ∂Ω/∂w on the regularised arrays (the weights)

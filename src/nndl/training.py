@@ -189,15 +189,20 @@ def prepare(
         verbose=verbose, on_batch=on_batch, on_epoch=on_epoch,
         monitor_gradients=monitor_gradients,
     )
+    _check_validation_users(run)
+    return run
+
+
+def _check_validation_users(run: Run) -> None:
+    """Refuse the options that watch the validation data when there is none."""
     for name, used in (
-        ("monitor_evaluation_cost", monitors["monitor_evaluation_cost"]),
-        ("monitor_evaluation_accuracy", monitors["monitor_evaluation_accuracy"]),
+        ("monitor_evaluation_cost", run.monitors["monitor_evaluation_cost"]),
+        ("monitor_evaluation_accuracy", run.monitors["monitor_evaluation_accuracy"]),
         ("schedule", run.schedule is not None),
         ("early_stopping", run.stopper is not None),
     ):
-        if used and val is None:
+        if used and run.val is None:
             raise ValueError(f"{name} needs validation_data (the data it watches), got None")
-    return run
 
 
 def run_epoch(model: Trainable, run: Run, step: Step, j: int) -> dict[str, Any]:
