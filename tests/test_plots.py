@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("matplotlib")
+import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from nndl import Network  # noqa: E402
@@ -66,3 +67,13 @@ def test_plot_draws_a_convolutional_model(tmp_path):
     assert main(["plot", str(path), "--out", str(tmp_path / "figs"), "--sample"]) == 0
     with Image.open(tmp_path / "figs" / "weights.png") as img:
         assert img.format == "PNG" and img.size == (800, 800)
+
+
+def test_weights_figure_names_filters_w_and_dense_weights_w2():
+    from nndl.plots import weights_figure
+
+    rng = np.random.default_rng(0)
+    dense = weights_figure(rng.standard_normal((4, 784)))
+    filters = weights_figure(rng.standard_normal((4, 25)), "filters (first input channel)")
+    assert dense._suptitle.get_text().startswith("First-layer weights w²: 4 hidden neurons")
+    assert filters._suptitle.get_text().startswith("First-layer weights w: 4 filters")

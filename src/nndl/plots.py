@@ -216,7 +216,9 @@ def weights_figure(
             ax.imshow(w[k].reshape(side, side), cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_title(str(k), fontsize=7)
     shown = f"{len(w)} of {len(weights)}" if len(weights) > len(w) else f"{len(w)}"
-    fig.suptitle(f"First-layer weights w²: {shown} {what} "
+    # w² is the book's name for the first dense layer's weights; filters are just w.
+    symbol = "w" if what.startswith("filters") else "w²"
+    fig.suptitle(f"First-layer weights {symbol}: {shown} {what} "
                  f"(red > 0 > blue, |w| ≤ {limit:.2f})")
     return fig
 
