@@ -216,3 +216,22 @@ def test_xor_is_learnt_with_one_hidden_layer():
     net.SGD((XOR_X, XOR_Y), 5000, 4, 2.0, verbose=False)
     out = net.feedforward(XOR_X).ravel()
     assert np.max(np.abs(out - XOR_Y.ravel())) < 0.1
+
+
+@pytest.mark.parametrize(("kwargs", "digest"), [
+    ({"seed": 2}, "31bc3c9b9bf2eb8c1e4c68bc4082069aed8f476192ff89c24ccff3de606a507a"),
+    ({"seed": 0, "init": "scaled_normal"},
+     "b69d396b3affddd65ce87c24a2d2b0121400ab10bda5c5c4bf1dbfd006066ac4"),
+    ({"seed": 1, "init": "he", "dtype": "float32"},
+     "e58a5969e0bcdcde59498947e143685a62f8c04f4c173ef1f8304f5525b2ff67"),
+])
+def test_a_seed_draws_the_same_initial_weights_as_nndl_0_1(kwargs, digest):
+    """Digests recorded with nndl 0.1 (commit 6daa980, before the one engine): the README's
+    figures rest on these draws (every bias, then every weight, from the network's rng)."""
+    import hashlib
+
+    net = Network([784, 30, 10], **kwargs)
+    h = hashlib.sha256()
+    for a in list(net.biases) + list(net.weights):
+        h.update(a.tobytes())
+    assert h.hexdigest() == digest
