@@ -46,7 +46,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +172,56 @@ def model_summary(model: Any) -> dict[str, Any]:
     }
 
 
+def _inference(model: Any, max_pixels: int, slots: DecodeSlots) -> Callable[[bytes], dict]:
+    """``infer(body)``: a checked request body through the model, as the JSON answer."""
+
+    def infer(body: bytes) -> dict[str, Any]:
+        x: NDArray[np.float64] = parse_predict_body(body, max_pixels=max_pixels,
+                                                    image_slot=slots)
+        out = np.asarray(model.feedforward(x), dtype=np.float64)
+        return {
+            "digit": int(np.argmax(out)),
+            "activations": [float(v) for v in out],
+            "image": [float(v) for v in x],
+        }
+
+    return infer
+
+
+def _predict_endpoint(infer: Callable[[bytes], dict], max_body_bytes: int,
+                      body_timeout_s: float) -> Callable[[Request], Any]:
+    """``POST /api/predict``: JSON only, a bounded body read in time, every refusal a 4xx."""
+
+    async def predict(request: Request) -> Response:
+        if not _is_json(request.headers.get("content-type")):
+            return _error("the body must be JSON, sent with Content-Type: application/json", 415)
+        try:
+            async with asyncio.timeout(body_timeout_s):
+                body = await _read_body(request, max_body_bytes)
+            return JSONResponse(await run_in_threadpool(infer, body))
+        except _BodyTooLarge:
+            return _error(f"request body too large: the limit is {max_body_bytes:,} bytes", 413)
+        except TimeoutError:
+            return _error(f"the request body did not arrive within {body_timeout_s:g} s", 408)
+        except ClientDisconnect:  # the client left: nobody to answer, nothing to log
+            return Response(status_code=400)
+        except PayloadError as exc:
+            return _error(str(exc))
+        except ServerBusy as exc:
+            return _error(str(exc), 503, headers={"Retry-After": "1"})
+
+    return predict
+
+
+async def _index(request: Request) -> Response:
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return _error(str(exc.detail), exc.status_code)
+
+
 def create_app(
     model: Any,
     *,
@@ -214,51 +264,17 @@ def create_app(
             f"10 outputs (digits); this one has {model.n_inputs} and {model.n_outputs}"
         )
     summary = model_summary(model)
-    slots = DecodeSlots(max_decodes, decode_wait_s)
-
-    def infer(body: bytes) -> dict[str, Any]:
-        x: NDArray[np.float64] = parse_predict_body(body, max_pixels=max_image_pixels,
-                                                    image_slot=slots)
-        out = np.asarray(model.feedforward(x), dtype=np.float64)
-        return {
-            "digit": int(np.argmax(out)),
-            "activations": [float(v) for v in out],
-            "image": [float(v) for v in x],
-        }
-
-    async def predict(request: Request) -> Response:
-        if not _is_json(request.headers.get("content-type")):
-            return _error("the body must be JSON, sent with Content-Type: application/json", 415)
-        try:
-            async with asyncio.timeout(body_timeout_s):
-                body = await _read_body(request, max_body_bytes)
-            return JSONResponse(await run_in_threadpool(infer, body))
-        except _BodyTooLarge:
-            return _error(f"request body too large: the limit is {max_body_bytes:,} bytes", 413)
-        except TimeoutError:
-            return _error(f"the request body did not arrive within {body_timeout_s:g} s", 408)
-        except ClientDisconnect:  # the client left: nobody to answer, nothing to log
-            return Response(status_code=400)
-        except PayloadError as exc:
-            return _error(str(exc))
-        except ServerBusy as exc:
-            return _error(str(exc), 503, headers={"Retry-After": "1"})
+    infer = _inference(model, max_image_pixels, DecodeSlots(max_decodes, decode_wait_s))
+    predict = _predict_endpoint(infer, max_body_bytes, body_timeout_s)
 
     async def model_info(request: Request) -> Response:
         return JSONResponse(summary)
 
-    async def index(request: Request) -> Response:
-        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        return _error(str(exc.detail), exc.status_code)
-
     routes = [
-        Route("/", index, methods=["GET"]),
+        Route("/", _index, methods=["GET"]),
         Route("/api/model", model_info, methods=["GET"]),
         Route("/api/predict", predict, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: http_error},
+    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error},
                      middleware=[Middleware(RequestGuard, allowed_hosts=list(allowed_hosts))])
