@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from nndl import threads
 from nndl.activations import Activation, Softmax
 from nndl.layers.base import (
     ActivatedLayer,
@@ -149,9 +150,15 @@ class Conv2D(ActivatedLayer):
         win = sliding_window_view(xt, (kh, kw), axis=(1, 2))
         if s != 1:
             win = win[:, : (ho - 1) * s + 1 : s, : (wo - 1) * s + 1 : s]
-        # The one copy of the forward pass; runs of Wo·m contiguous numbers.
+        # The one copy of the forward pass; runs of Wo·m contiguous numbers,
+        # channel blocks in threads (see nndl.threads).
         cols = np.empty((c, kh, kw, ho, wo, m), dtype=xt.dtype)
-        np.copyto(cols, win.transpose(0, 4, 5, 1, 2, 3))
+        moved = win.transpose(0, 4, 5, 1, 2, 3)
+
+        def copy(a: int, b: int) -> None:
+            np.copyto(cols[a:b], moved[a:b])
+
+        threads.over_blocks(copy, c, cols[0].size)
         return cols.reshape(c * kh * kw, ho * wo * m)
 
     def _linear(self, x: Array, train: bool) -> Array:
@@ -201,9 +208,17 @@ class Conv2D(ActivatedLayer):
         # convolution of δ with the flipped kernel.  As matrices: every column
         # of Wᵀδ holds the K contributions of one output pixel to its window …
         dcols = (self.params["w"].reshape(f, -1).T @ d2).reshape(c, kh, kw, ho, wo, m)
-        # … and col2im adds each kernel offset (p, q) back where it came from.
-        dx = np.zeros((c, h, w, m), dtype=delta.dtype)  # batch innermost, like cols
-        for p in range(kh):
-            for q in range(kw):
-                dx[:, p : p + (ho - 1) * s + 1 : s, q : q + (wo - 1) * s + 1 : s] += dcols[:, p, q]
+        # … and col2im adds each kernel offset (p, q) back where it came from
+        # (channel blocks in threads).
+        dx = np.empty((c, h, w, m), dtype=delta.dtype)  # batch innermost, like cols
+
+        def col2im(a: int, b: int) -> None:
+            dx[a:b] = 0.0
+            for p in range(kh):
+                for q in range(kw):
+                    dx[a:b, p : p + (ho - 1) * s + 1 : s, q : q + (wo - 1) * s + 1 : s] += (
+                        dcols[a:b, p, q]
+                    )
+
+        threads.over_blocks(col2im, c, dcols[0].size)
         return dx.transpose(3, 0, 1, 2)  # view                          (m, C, H, W)
