@@ -168,10 +168,27 @@ class Conv2D(ActivatedLayer):
         cols = self._im2col(x.transpose(1, 2, 3, 0))  # (K, Ho·Wo·m)
         w2 = self.params["w"].reshape(f, -1)  # (F, K)
         z = w2 @ cols  # zˡ = wˡ ⋆ aˡ⁻¹ + bˡ, one GEMM        (F, Ho·Wo·m)
-        z += self.params["b"][:, np.newaxis]
+        b = self.params["b"][:, np.newaxis]
+
+        def add_bias(i: int, j: int) -> None:  # filters i..j-1 (blocks in threads)
+            z[i:j] += b[i:j]
+
+        threads.over_blocks(add_bias, f, z[0].size)
         if train:
             self._cols, self._x_shape = cols, x.shape
         return z.reshape(f, ho, wo, m).transpose(3, 0, 1, 2)  # view   (m, F, Ho, Wo)
+
+    def forward(self, x: Array, train: bool) -> Array:
+        z = self._linear(x, train)  # zˡ = wˡ ⋆ aˡ⁻¹ + bˡ                      (m, F, Ho, Wo)
+        a = np.empty_like(z)  # z's batch-innermost layout
+
+        def activate(i: int, j: int) -> None:  # aˡ = σ(zˡ), filter blocks in threads
+            self.activation.fn_into(z[:, i:j], a[:, i:j])
+
+        threads.over_blocks(activate, self.filters, z[:, 0].size)
+        if train:
+            self.z, self.a = z, a
+        return a
 
     def backward(self, grad_out: Array) -> Array | None:
         """From ∂C/∂a ``(m, F, Ho, Wo)``: δ, the gradients, and ∂C/∂x ``(m, C, H, W)``."""
