@@ -54,7 +54,8 @@ def test_the_model_ends_with_the_mean_of_the_last_k_epochs(k, capsys):
     assert averaged["test_correct"] == net.evaluate(x[60:], y[60:])
     assert averaged["validation_accuracy"] == net.score(x[60:], y[60:])
     assert history.summary()["averaged"] == averaged
-    for v, before in zip(opt.velocity, velocities[-1], strict=True):  # optimiser state is not averaged
+    # The optimiser's state is not averaged: its velocities are those of the last epoch.
+    for v, before in zip(opt.velocity, velocities[-1], strict=True):
         np.testing.assert_array_equal(v, before)
 
 
