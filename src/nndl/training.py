@@ -206,11 +206,17 @@ def prepare(
         monitor_gradients=monitor_gradients,
         average=None if average is None else _validate.positive_int(average, "average"),
     )
-    if isinstance(chosen, StepSchedule) and run.epochs:
-        per_epoch = math.ceil(run.n_epoch / run.mini_batch_size)
-        run.etas = chosen.etas(eta, run.epochs * per_epoch, per_epoch)
+    run.etas = _step_etas(chosen, run)
     _check_validation_users(run)
     return run
+
+
+def _step_etas(schedule: Any, run: Run) -> np.ndarray | None:
+    """η of every step of the run from a per-step schedule (None without one, or with no epochs)."""
+    if not isinstance(schedule, StepSchedule) or not run.epochs:
+        return None
+    per_epoch = math.ceil(run.n_epoch / run.mini_batch_size)
+    return schedule.etas(run.eta, run.epochs * per_epoch, per_epoch)
 
 
 def _check_validation_users(run: Run) -> None:
