@@ -212,7 +212,7 @@ def prepare(
 
 
 def _step_etas(schedule: Any, run: Run) -> np.ndarray | None:
-    """η of every step of the run from a per-step schedule (None without one, or with no epochs)."""
+    """η of every step of the run from a per-step schedule (None without one or epochs)."""
     if not isinstance(schedule, StepSchedule) or not run.epochs:
         return None
     per_epoch = math.ceil(run.n_epoch / run.mini_batch_size)
