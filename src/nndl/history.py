@@ -32,6 +32,9 @@ class History:
         self.best_epoch: int | None = None
         #: A sentence for people, e.g. the divergence message.
         self.message: str | None = None
+        #: With ``SGD(average=K)``: the epochs averaged and the accuracies of the averaged
+        #: weights (``test_accuracy``, ``validation_accuracy``, ...), which the model ended with.
+        self.averaged: dict[str, Any] | None = None
 
     def append(self, record: dict[str, Any]) -> None:
         """Add one epoch's record."""
@@ -66,12 +69,14 @@ class History:
         return [dict(r) for r in self.records]
 
     def summary(self) -> dict[str, Any]:
-        """JSON-ready: ``{"epochs": [...records], "stop_reason", "best_epoch", "message"}``."""
+        """JSON-ready: ``{"epochs": [...records], "stop_reason", "best_epoch", "message"}``,
+        and ``"averaged"`` when the weights were averaged."""
         return {
             "epochs": self.to_list(),
             "stop_reason": self.stop_reason,
             "best_epoch": self.best_epoch,
             "message": self.message,
+            **({"averaged": self.averaged} if self.averaged is not None else {}),
         }
 
     def __repr__(self) -> str:

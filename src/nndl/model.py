@@ -110,8 +110,9 @@ class Model:
         lmbda: float = 0.0,
         regularizer: Any = "l2",
         optimizer: Any = "sgd",
-        schedule: int | dict[str, Any] | None = None,
+        schedule: Any = None,
         early_stopping: int | None = None,
+        average: int | None = None,
         monitor_training_cost: bool = False,
         monitor_training_accuracy: bool = False,
         monitor_evaluation_cost: bool = False,
@@ -147,13 +148,26 @@ class Model:
         optimizer : {"sgd", "momentum", "adam"}, dict or Optimizer
             See :mod:`nndl.optimizers`; e.g. ``{"name": "momentum", "mu": 0.9}``.
             Pass the same object again to keep its state between calls.
-        schedule : int or dict, optional
-            The book's schedule: halve η after this many epochs without a
-            better validation accuracy, stop once η ≤ η₀/128; a dict gives
-            :class:`~nndl.schedule.HalvingSchedule` options.
+        schedule : int, dict, str or StepSchedule, optional
+            An int is the book's schedule: halve η after this many epochs
+            without a better validation accuracy, stop once η ≤ η₀/128; a
+            dict without ``"kind"`` gives
+            :class:`~nndl.schedule.HalvingSchedule` options.  A per-step
+            schedule sets η for every mini-batch from the run's length:
+            ``"cosine"``, ``"onecycle"`` or ``"constant"``, a dict such as
+            ``{"kind": "cosine", "warmup": 0.05}`` (``warmup`` < 1 is a
+            fraction of the run, ≥ 1 epochs) or a
+            :class:`~nndl.schedule.StepSchedule`; ``eta`` is then its peak.
+            See :mod:`nndl.schedule`.
         early_stopping : int, optional
             Stop after this many epochs without a better validation
             accuracy, and restore the weights of the best epoch.
+        average : int, optional
+            End with the mean of the weights at the ends of the last
+            ``average`` epochs (:mod:`nndl.averaging`), measured once on the
+            test and validation data (``history.averaged``).  With
+            ``early_stopping`` the average is of the ``average`` epochs
+            that end at the best epoch.
         monitor_training_cost, monitor_training_accuracy, monitor_evaluation_cost, \
 monitor_evaluation_accuracy : bool
             The book's monitors: record (and print) cost/accuracy on the
@@ -186,7 +200,8 @@ monitor_evaluation_accuracy : bool
             ``validation_cost``, ``validation_accuracy`` (and ``*_correct``,
             ``*_total``) and ``gradient_norms`` when monitored.
             ``history.stop_reason`` says why it stopped; ``history.best_epoch``
-            which weights early stopping kept.
+            which weights early stopping kept.  ``eta`` is the η of the
+            epoch's last step.
 
         Raises
         ------
@@ -199,6 +214,7 @@ monitor_evaluation_accuracy : bool
             training_data, epochs, mini_batch_size, eta, test_data,
             validation_data=validation_data, lmbda=lmbda, regularizer=regularizer,
             optimizer=optimizer, schedule=schedule, early_stopping=early_stopping,
+            average=average,
             monitor_training_cost=monitor_training_cost,
             monitor_training_accuracy=monitor_training_accuracy,
             monitor_evaluation_cost=monitor_evaluation_cost,

@@ -11,7 +11,9 @@ functions: :func:`prepare` (validate everything once), :func:`run_epoch`,
 
 Around the loop come the book's chapter-3 options: a regulariser, an
 optimiser, monitoring of cost and accuracy on the training and validation
-data, the η-halving schedule, early stopping with the best weights restored,
+data, the η-halving schedule or a per-step one (η set for every mini-batch
+from :mod:`nndl.schedule`), early stopping with the best weights restored,
+the mean of the last epochs' weights (:mod:`nndl.averaging`),
 the book's expanded training data (one-pixel shifts made per mini-batch,
 ``expand=True``), and a guard that stops a diverging run (η too large) with the last good
 weights and :class:`~nndl.errors.TrainingDiverged`.
@@ -32,12 +34,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from nndl import _validate, learning_speed
+from nndl.averaging import WeightAverage, summary_line
 from nndl.data.expand import N_VERSIONS, expanded_batch, image_shape_of
 from nndl.errors import TrainingDiverged
 from nndl.history import History
 from nndl.optimizers import Optimizer, get_optimizer
 from nndl.regularizers import Regularizer, get_regularizer
-from nndl.schedule import EarlyStopping, HalvingSchedule
+from nndl.schedule import EarlyStopping, HalvingSchedule, StepSchedule, get_schedule
 
 #: ``on_batch(done, total)`` after each mini-batch; ``on_epoch(record)`` after each epoch.
 BatchCallback = Callable[[int, int], None]
@@ -94,6 +97,10 @@ class Run:
     on_batch: BatchCallback | None
     on_epoch: EpochCallback | None
     monitor_gradients: bool = False
+    #: η of every mini-batch step of the run, from a per-step schedule (else None).
+    etas: np.ndarray | None = None
+    #: Average the weights of the last this many epochs (:mod:`nndl.averaging`).
+    average: int | None = None
 
     @property
     def n_epoch(self) -> int:
@@ -111,6 +118,7 @@ def sgd(model: Trainable, run: Run) -> History:
     history = History()
     history.stop_reason = "epochs"
     best: list[np.ndarray] | None = None
+    averager = None if run.average is None else WeightAverage(run.average)
     for j in range(run.epochs):
         good = [p.copy() for p in params]
         record = run_epoch(model, run, step, j)
@@ -118,8 +126,12 @@ def sgd(model: Trainable, run: Run) -> History:
         if problem is not None:
             _diverged(model, params, good, history, j, run.eta, problem)
         report(model, run, record)
+        if averager is not None:
+            averager.add(j, params)
         if run.stopper is not None and run.stopper.update(record["validation_accuracy"]):
             best = [p.copy() for p in params]
+            if averager is not None:
+                averager.choose()
         _update_eta(run, record)
         if run.on_epoch is not None:
             run.on_epoch(record)  # may add its own measurements to the record
@@ -132,6 +144,8 @@ def sgd(model: Trainable, run: Run) -> History:
             break
     if run.stopper is not None and best is not None:
         _restore_best(params, best, run, history)
+    if averager is not None and len(history):
+        _use_average(model, run, averager, history)
     return history
 
 
@@ -147,8 +161,9 @@ def prepare(
     lmbda: float = 0.0,
     regularizer: Any = "l2",
     optimizer: Any = "sgd",
-    schedule: int | dict[str, Any] | None = None,
+    schedule: Any = None,
     early_stopping: int | None = None,
+    average: int | None = None,
     monitor_training_cost: bool = False,
     monitor_training_accuracy: bool = False,
     monitor_evaluation_cost: bool = False,
@@ -171,6 +186,7 @@ def prepare(
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be True or False, got {value!r}")
     eta = _validate.positive_float(eta, "eta")
+    chosen = get_schedule(schedule, eta)
     run = Run(
         x=x, y=y,
         epochs=_validate.positive_int(epochs, "epochs", minimum=0),
@@ -184,13 +200,23 @@ def prepare(
         opt=get_optimizer(optimizer),
         monitors=monitors,
         image_shape=image_shape_of(model.n_inputs, model.input_shape) if expand else None,
-        schedule=_schedule(schedule, eta),
+        schedule=chosen if isinstance(chosen, HalvingSchedule) else None,
         stopper=None if early_stopping is None else EarlyStopping(early_stopping),
         verbose=verbose, on_batch=on_batch, on_epoch=on_epoch,
         monitor_gradients=monitor_gradients,
+        average=None if average is None else _validate.positive_int(average, "average"),
     )
+    run.etas = _step_etas(chosen, run)
     _check_validation_users(run)
     return run
+
+
+def _step_etas(schedule: Any, run: Run) -> np.ndarray | None:
+    """η of every step of the run from a per-step schedule (None without one or epochs)."""
+    if not isinstance(schedule, StepSchedule) or not run.epochs:
+        return None
+    per_epoch = math.ceil(run.n_epoch / run.mini_batch_size)
+    return schedule.etas(run.eta, run.epochs * per_epoch, per_epoch)
 
 
 def _check_validation_users(run: Run) -> None:
@@ -198,7 +224,7 @@ def _check_validation_users(run: Run) -> None:
     for name, used in (
         ("monitor_evaluation_cost", run.monitors["monitor_evaluation_cost"]),
         ("monitor_evaluation_accuracy", run.monitors["monitor_evaluation_accuracy"]),
-        ("schedule", run.schedule is not None),
+        ("schedule", run.schedule is not None),  # the halving one; a per-step one needs none
         ("early_stopping", run.stopper is not None),
     ):
         if used and run.val is None:
@@ -213,15 +239,19 @@ def run_epoch(model: Trainable, run: Run, step: Step, j: int) -> dict[str, Any]:
     # Shuffle indices, not the data: gathering one mini-batch of rows is
     # far cheaper than permuting a 50,000 x 784 array every epoch.
     order = model.rng.permutation(n_epoch)
+    # η of each step: the schedule's, else the same run.eta for every step.
+    etas = [run.eta] * len(batches) if run.etas is None else \
+        run.etas[j * len(batches) : (j + 1) * len(batches)].tolist()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for done, k in enumerate(batches, start=1):
+        for done, (k, eta) in enumerate(zip(batches, etas, strict=True), start=1):
             idx = order[k : k + size]
             if run.image_shape is None:
-                step(run.x[idx], run.y[idx], run.eta)
+                step(run.x[idx], run.y[idx], eta)
             else:
-                step(*expanded_batch(run.x, run.y, idx, run.image_shape), run.eta)
+                step(*expanded_batch(run.x, run.y, idx, run.image_shape), eta)
             if run.on_batch is not None:
                 run.on_batch(done, len(batches))
+        run.eta = etas[-1]  # a per-step schedule's η at the end of the epoch
         record: dict[str, Any] = {"epoch": j, "seconds": time.perf_counter() - start,
                                   "eta": run.eta}
         measure(model, run, record)
@@ -313,6 +343,21 @@ def _restore_best(params: list[np.ndarray], best: list[np.ndarray], run: Run,
         print(history.message)
 
 
+def _use_average(model: Trainable, run: Run, averager: WeightAverage,
+                 history: History) -> None:
+    """Make the averaged weights the model's; measure them once on the test and validation data."""
+    for p, m in zip(model.parameters(), averager.mean(), strict=True):
+        p[...] = m
+    averaged: dict[str, Any] = {"epochs": averager.epochs()}
+    if run.test is not None:
+        _accuracy(model, *run.test, "test", averaged)
+    if run.val is not None:
+        _accuracy(model, *run.val, "validation", averaged)
+    history.averaged = averaged
+    if run.verbose:
+        print(summary_line(averaged))
+
+
 def _labelled(model: Trainable, data: Any, name: str) -> tuple[np.ndarray, np.ndarray] | None:
     if data is None:
         return None
@@ -321,19 +366,6 @@ def _labelled(model: Trainable, data: Any, name: str) -> tuple[np.ndarray, np.nd
     if len(x) == 0:
         raise ValueError(f"{name} is empty: x has 0 rows")
     return x, _validate.labels(y_raw, len(x), model.n_outputs, f"{name} y")
-
-
-def _schedule(spec: Any, eta: float) -> HalvingSchedule | None:
-    if spec is None:
-        return None
-    if isinstance(spec, dict):
-        return HalvingSchedule(eta, **spec)
-    if isinstance(spec, bool) or not isinstance(spec, int) or spec < 1:
-        raise ValueError(
-            "schedule must be None, a patience (an integer >= 1, epochs without "
-            f"improvement before eta is halved) or a dict of HalvingSchedule options, got {spec!r}"
-        )
-    return HalvingSchedule(eta, patience=spec)
 
 
 def _mean_cost(model: Trainable, x: np.ndarray, y: np.ndarray, reg: Any, n: int) -> float:

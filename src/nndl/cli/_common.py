@@ -47,7 +47,8 @@ def load_dataset(args: Any, *, dtype: Any = "float64", full_train: bool = False)
     return data
 
 
-def _number(convert: type, ok: Callable[[Any], bool], expected: str) -> Callable[[str], Any]:
+def _number(convert: Callable[[str], Any], ok: Callable[[Any], bool],
+            expected: str) -> Callable[[str], Any]:
     """An argparse ``type``: ``convert(text)``, refused with "expected ..." unless ``ok``."""
 
     def parse(text: str) -> Any:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nndl.cli import _common, _conv, _presets
+from nndl.schedule import get_schedule
 
 #: The options that describe a fully connected network: meaningless beside a layer spec.
 DENSE_ONLY = ("sizes", "activation", "init", "dropout")
@@ -43,8 +44,10 @@ class TrainOptions:
     regularizer: str
     optimizer: str
     momentum: float
-    schedule: int | None
+    schedule: int | str | None
+    warmup: float | None
     early_stopping: int | None
+    average: int | None
     expand: bool
     full_train: bool
     # The run.
@@ -70,6 +73,23 @@ class TrainOptions:
             return {"name": "momentum", "mu": self.momentum}
         return self.optimizer
 
+    def schedule_spec(self) -> Any:
+        """The schedule as :meth:`~nndl.model.Model.SGD` takes it (a per-step one with its
+        warm-up).
+
+        Raises
+        ------
+        ValueError
+            If ``warmup`` is given without a per-step schedule that takes it.
+        """
+        if self.warmup is None:
+            return self.schedule
+        if not isinstance(self.schedule, str) or self.schedule == "onecycle":
+            what = "no --schedule" if self.schedule is None else f"--schedule {self.schedule}"
+            raise ValueError(f"--warmup needs --schedule cosine or constant, not {what} "
+                             "(onecycle warms up by itself; K is the halving schedule)")
+        return {"kind": self.schedule, "warmup": self.warmup}
+
     def without_validation(self, source: str) -> tuple[TrainOptions, list[str]]:
         """Drop a preset's schedule and early stopping when no validation data is there.
 
@@ -81,8 +101,8 @@ class TrainOptions:
         off: dict[str, None] = {}
         notes = []
         for key in ("schedule", "early_stopping"):
-            if getattr(self, key) is None:
-                continue
+            if getattr(self, key) is None or isinstance(getattr(self, key), str):
+                continue  # a per-step schedule (a name) watches nothing
             option = "--" + key.replace("_", "-")
             if key in self.given:
                 raise ValueError(f"{option} watches the validation accuracy, but {why} "
@@ -100,7 +120,8 @@ def from_args(args: argparse.Namespace) -> TrainOptions:
     ValueError
         If a layer spec (``--layers``, or the preset's) meets an option of a
         fully connected network given explicitly (``--sizes``, ``--activation``,
-        ``--init``, ``--dropout``); the message names them.
+        ``--init``, ``--dropout``); the message names them.  If ``--warmup``
+        is given without a per-step schedule that takes it.
     """
     given = {key: getattr(args, key) for key in _presets.SEED
              if getattr(args, key, None) is not None}
@@ -110,8 +131,10 @@ def from_args(args: argparse.Namespace) -> TrainOptions:
         _common.refuse_beside_layers(source, [key for key in DENSE_ONLY if key in given])
         if not _presets.PRESETS[args.preset].get("layers"):
             values = _conv.conv_defaults(values, given)
-    return TrainOptions(
+    opts = TrainOptions(
         **values, preset=args.preset, seed=args.seed, data_dir=args.data_dir,
         sample=args.sample, monitor=args.monitor, monitor_gradients=args.monitor_gradients,
         save=args.save, plot=args.plot, quiet=args.quiet, given=frozenset(given),
     )
+    get_schedule(opts.schedule_spec(), opts.eta)  # refuse a bad combination before the data
+    return opts

@@ -28,8 +28,10 @@ SEED: dict[str, Any] = {
     "dropout": 0.0,
     "optimizer": "sgd",
     "momentum": 0.9,
-    "schedule": None,
+    "schedule": None,  # a patience (the book's halving) or a name in nndl.schedule.STEP_SCHEDULES
+    "warmup": None,  # with a per-step schedule: a fraction of the run (< 1) or epochs (>= 1)
     "early_stopping": None,
+    "average": None,  # end with the mean of the weights of the last K epochs
     "dtype": "float64",
     "full_train": False,
     "layers": None,  # a layer spec builds a convolutional network instead of --sizes

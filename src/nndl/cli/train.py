@@ -18,14 +18,23 @@ from typing import Any
 from nndl import __version__
 from nndl._validate import DTYPES
 from nndl.activations import ELEMENTWISE
+from nndl.averaging import epochs_text, summary_line
 from nndl.cli import _common, _conv, _options, _preflight, _presets, _signals
 from nndl.costs import COSTS
 from nndl.init import SCHEMES
 from nndl.optimizers import OPTIMIZERS
 from nndl.regularizers import REGULARIZERS
+from nndl.schedule import STEP_SCHEDULES
 
 #: The seed's values: the defaults the help texts name.
 SEED = _presets.SEED
+
+#: ``--schedule``: the halving schedule's patience K, or the name of a per-step schedule.
+schedule_arg = _common._number(
+    lambda text: text if text in STEP_SCHEDULES else int(text),
+    lambda v: isinstance(v, str) or v >= 1,
+    f"a patience K >= 1 or one of {', '.join(STEP_SCHEDULES)}",
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -105,9 +114,20 @@ def _add_training_options(sgd: argparse._ArgumentGroup) -> None:
     sgd.add_argument("--optimizer", choices=list(OPTIMIZERS), help=f"({SEED['optimizer']})")
     sgd.add_argument("--momentum", type=_common.fraction,
                      help=f"momentum coefficient μ for --optimizer momentum ({SEED['momentum']})")
-    sgd.add_argument("--schedule", type=_common.positive_int, metavar="K",
-                     help="halve eta after K epochs without better validation accuracy; "
-                     "stop when eta falls to 1/128 of its start (the book's schedule)")
+    sgd.add_argument("--schedule", type=schedule_arg, metavar="K|NAME",
+                     help="an integer K: halve eta after K epochs without better validation "
+                     "accuracy, stop when eta falls to 1/128 of its start (the book's "
+                     "schedule); or set eta every mini-batch: 'cosine' (from eta down to 0), "
+                     "'onecycle' (up from eta/25 over 30%% of the run, then down to eta/1e4) "
+                     "or 'constant' (see nndl.schedule)")
+    sgd.add_argument("--warmup", type=_common.non_negative_float, metavar="W",
+                     help="with --schedule cosine or constant: raise eta linearly over the "
+                     "first W of the run if W < 1 (a fraction, e.g. 0.05), else over the "
+                     "first W epochs")
+    sgd.add_argument("--average", type=_common.positive_int, metavar="K",
+                     help="end with the mean of the weights of the last K epochs (with "
+                     "--early-stopping: the K ending at the best epoch); saved and "
+                     "reported as its own line")
     sgd.add_argument("--early-stopping", type=_common.positive_int, metavar="K",
                      help="stop after K epochs without better validation accuracy and "
                      "keep the best epoch's weights")
@@ -187,7 +207,7 @@ def _announcement(net: Any, data: Any, opts: _options.TrainOptions) -> str:
     what = "the bundled sample" if data.source == "sample" else "MNIST"
     extras = ", ".join(
         f"{k} {getattr(opts, k)}" for k in ("lmbda", "dropout", "optimizer", "schedule",
-                                            "early_stopping", "expand")
+                                            "warmup", "early_stopping", "average", "expand")
         if getattr(opts, k) not in (None, 0.0, "sgd", False)
     )
     return (f"Training {net} on {len(data.training[1]):,} images of {what} (preset "
@@ -195,7 +215,7 @@ def _announcement(net: Any, data: Any, opts: _options.TrainOptions) -> str:
             f"eta {opts.eta}, seed {opts.seed}" + (f", {extras}" if extras else ""))
 
 
-def _epoch_line(record: dict[str, Any]) -> str:
+def _epoch_line(record: dict[str, Any], show_eta: bool = False) -> str:
     line = (f"Epoch {record['epoch']}: {record['test_correct']} / {record['test_total']}"
             f"  ({_common.percent(record['test_correct'], record['test_total'])})")
     if "validation_accuracy" in record:
@@ -209,6 +229,8 @@ def _epoch_line(record: dict[str, Any]) -> str:
         from nndl.learning_speed import format_norms
 
         line += f"  |dC/db| {format_norms(record['gradient_norms'])}"
+    if show_eta:
+        line += f"  eta {record['eta']:.4g}"
     return f"{line}  {record['seconds']:.2f} s"
 
 
@@ -221,8 +243,10 @@ class TrainingLog:
     an honest estimate; otherwise on the test set.
     """
 
-    def __init__(self, net: Any, has_validation: bool, quiet: bool, hooks: Any = None) -> None:
+    def __init__(self, net: Any, has_validation: bool, quiet: bool, hooks: Any = None,
+                 show_eta: bool = False) -> None:
         self.net = net
+        self.show_eta = show_eta
         self.hooks = hooks
         self.select_on = "validation" if has_validation else "test"
         self.quiet = quiet
@@ -235,6 +259,8 @@ class TrainingLog:
         self.stopped = "completed"
         self.seconds = 0.0
         self.message: str | None = None
+        #: ``History.averaged`` when the run ended with averaged weights (``--average``).
+        self.averaged: dict[str, Any] | None = None
 
     def on_batch(self, done: int, total: int) -> None:
         """Advance the progress bar (a tqdm bar on stderr, shown only on a terminal)."""
@@ -262,7 +288,7 @@ class TrainingLog:
             self.best = dict(record)
             self.snapshot = self.net.snapshot()
         if not self.quiet:
-            print(_epoch_line(record), flush=True)
+            print(_epoch_line(record, self.show_eta), flush=True)
         if self.hooks is not None:
             self.hooks.epoch(record)
 
@@ -271,7 +297,8 @@ def train(net: Any, data: Any, opts: _options.TrainOptions, hooks: Any = None) -
     """Run SGD as the options say; Ctrl-C, SIGTERM or divergence end it with what it has."""
     from nndl.errors import TrainingDiverged
 
-    log = TrainingLog(net, data.validation is not None, opts.quiet, hooks)
+    log = TrainingLog(net, data.validation is not None, opts.quiet, hooks,
+                      show_eta=opts.schedule is not None)
     with_batches = not opts.quiet or hooks is not None  # on_batch serves the hooks too
     start = time.perf_counter()
     try:
@@ -279,13 +306,15 @@ def train(net: Any, data: Any, opts: _options.TrainOptions, hooks: Any = None) -
             data.training, opts.epochs, opts.mini_batch_size, opts.eta,
             test_data=data.test, validation_data=data.validation,
             lmbda=opts.lmbda, regularizer=opts.regularizer, optimizer=opts.optimizer_spec(),
-            schedule=opts.schedule, early_stopping=opts.early_stopping, expand=opts.expand,
+            schedule=opts.schedule_spec(), early_stopping=opts.early_stopping,
+            average=opts.average, expand=opts.expand,
             monitor_training_cost=opts.monitor, monitor_training_accuracy=opts.monitor,
             monitor_evaluation_cost=opts.monitor and data.validation is not None,
             monitor_gradients=opts.monitor_gradients,
             verbose=False, on_batch=log.on_batch if with_batches else None,
             on_epoch=log.on_epoch,
         )
+        log.averaged = history.averaged
         if history.stop_reason != "epochs":
             log.stopped = history.stop_reason
             log.message = getattr(history, "message", None)
@@ -326,7 +355,10 @@ def write_outputs(opts: _options.TrainOptions, net: Any, metadata: dict[str, Any
         except OSError as exc:
             raise OSError(f"--save {opts.save}: cannot write the model: "
                           f"{exc.strerror or exc}") from None
-        print(f"Saved the model of epoch {metadata['best_epoch']} to {path}")
+        averaged = metadata.get("averaged")
+        which = f"epoch {metadata['best_epoch']}" if averaged is None else \
+            f"the averaged weights of {epochs_text(averaged['epochs'])}"
+        print(f"Saved the model of {which} to {path}")
     if opts.plot:
         from nndl.plots import curves_figure, save_png
 
@@ -354,7 +386,8 @@ def finish(net: Any, data: Any, opts: _options.TrainOptions, log: TrainingLog) -
     if best is None:
         print(f"No epoch completed ({log.seconds:.1f} s); nothing to save.")
         return _exit_code(log.stopped)
-    net.restore(log.snapshot)
+    if log.averaged is None:  # else the model ends with the averaged weights
+        net.restore(log.snapshot)
     summary = (f"Best epoch {best['epoch']} (chosen on {log.select_on} accuracy): test "
                f"{best['test_correct']} / {best['test_total']} "
                f"({_common.percent(best['test_correct'], best['test_total'])})")
@@ -364,6 +397,8 @@ def finish(net: Any, data: Any, opts: _options.TrainOptions, log: TrainingLog) -
     top = max(log.history, key=lambda r: r["test_accuracy"])
     print(f"Highest test accuracy: {top['test_correct']} / {top['test_total']} "
           f"({_common.percent(top['test_correct'], top['test_total'])}) at epoch {top['epoch']}")
+    if log.averaged is not None:
+        print(f"{summary_line(log.averaged)}; the model ends with these weights")
     written = write_outputs(opts, net, _metadata(data, opts, log), log.history)
     return _exit_code(log.stopped) or written
 
@@ -385,7 +420,9 @@ def _metadata(data: Any, opts: _options.TrainOptions, log: TrainingLog) -> dict[
         },
         "best_epoch": best["epoch"],
         "selected_on": log.select_on,
-        "test_accuracy": best["test_accuracy"],
-        "validation_accuracy": best.get("validation_accuracy"),
+        # The accuracies of the weights saved: the averaged ones with --average.
+        "test_accuracy": (log.averaged or best)["test_accuracy"],
+        "validation_accuracy": (log.averaged or best).get("validation_accuracy"),
         "history": log.history,
+        **({"averaged": log.averaged} if log.averaged is not None else {}),
     }
