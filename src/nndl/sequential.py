@@ -343,8 +343,10 @@ class Sequential(Model):
         """The gradient of the mean cost over the batch, by state-dict name (copies).
 
         This is backpropagation (BP1–BP4) on the network as it is evaluated:
-        dropout is off unless ``dropout=True`` (then one random mask is drawn,
-        as in a training step).  ``x``: ``(m, n_inputs)`` or one example;
+        dropout is off and batch normalisation uses its running estimates,
+        unless ``dropout=True`` (a training pass: one random mask is drawn,
+        batch normalisation uses the batch's statistics and updates its
+        running estimates, as in a training step).  ``x``: ``(m, n_inputs)`` or one example;
         ``y``: labels or target rows.
         """
         x2, y2 = _validate.example_batch(x, y, self.n_inputs, self.n_outputs, self.dtype)
