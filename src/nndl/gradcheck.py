@@ -183,7 +183,8 @@ def gradcheck(
     n = n or len(np.atleast_2d(x))
     grads = (gradients or model.gradients)(x, y)
     if regularizer is not None:  # + ∂Ω/∂w on the regularised arrays (the weights)
-        for (name, p), flag in zip(model.state_dict().items(), model.regularized(), strict=True):
+        params = model.named_parameters().items()
+        for (name, p), flag in zip(params, model.regularized(), strict=True):
             if flag:
                 regularizer.add_gradient(p, grads[name], n)
 
@@ -192,7 +193,7 @@ def gradcheck(
 
     numbers = _layer_numbers(model)
     report = GradcheckReport(tolerance=tolerance, numbering=_numbering(model))
-    for name, param in model.state_dict().items():
+    for name, param in model.named_parameters().items():
         err = relative_error(np.asarray(grads[name]), numerical_gradient(cost, param, eps))
         index, key = name.split(".", 1)
         report.checks.append(LayerCheck(

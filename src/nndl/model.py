@@ -48,13 +48,21 @@ class Model:
         """Every trainable array of the model (the arrays themselves, not copies)."""
         raise NotImplementedError
 
+    def buffers(self) -> list[NDArray]:
+        """The model's non-trainable state arrays (e.g. running statistics); default none."""
+        return []
+
+    def state_arrays(self) -> list[NDArray]:
+        """Every array that defines the model: :meth:`parameters`, then :meth:`buffers`."""
+        return [*self.parameters(), *self.buffers()]
+
     def snapshot(self) -> list[NDArray]:
-        """Copies of every parameter array, for :meth:`restore` (e.g. the best epoch)."""
-        return [p.copy() for p in self.parameters()]
+        """Copies of the parameter and buffer arrays, for :meth:`restore` (e.g. the best epoch)."""
+        return [p.copy() for p in self.state_arrays()]
 
     def restore(self, snapshot: list[NDArray]) -> None:
-        """Write a :meth:`snapshot` back into the model's parameter arrays."""
-        params = self.parameters()
+        """Write a :meth:`snapshot` back into the model's parameter and buffer arrays."""
+        params = self.state_arrays()
         if len(params) != len(snapshot) or any(
             p.shape != s.shape for p, s in zip(params, snapshot, strict=True)
         ):

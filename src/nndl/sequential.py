@@ -18,7 +18,7 @@ after it is linear in δ — and each layer, from the last to the first, turns
 
 **The model protocol** (what :mod:`nndl.training` calls; all public):
 ``n_inputs``, ``n_outputs``, ``dtype``, ``rng``, ``input_shape``,
-:meth:`make_step`, :meth:`parameters`, :meth:`mean_cost`, :meth:`penalty`,
+:meth:`make_step`, :meth:`~nndl.model.Model.state_arrays`, :meth:`mean_cost`, :meth:`penalty`,
 :meth:`count_correct`, :meth:`snapshot`/:meth:`restore`.
 """
 
@@ -172,8 +172,9 @@ class Sequential(Model):
         for below, layer in zip(self.layers, self.layers[1:], strict=False):
             layer.fuse_below(below)  # e.g. max-pool applies the ReLU below's σ'
         self.output_layer: ActivatedLayer = last
-        #: The layers of a pass without dropout (evaluation, gradient checks).
-        self.eval_layers = [layer for layer in self.layers if not layer.train_only]
+        #: The layers of a pass as evaluated (evaluation, gradient checks): without
+        #: dropout, batch normalisation with its running estimates.
+        self.eval_layers = [layer.evaluated() for layer in self.layers if not layer.train_only]
 
     def memory_estimate(self) -> int:
         """Bytes that the parameters and their gradient buffers take (known before building)."""
@@ -255,7 +256,19 @@ class Sequential(Model):
 
     # -- parameters: one name → array state dict ------------------------------------
     def state_dict(self) -> dict[str, Array]:
-        """Every parameter array by name ``"<layer index>.<param>"`` (the live arrays)."""
+        """Every parameter and buffer array by name ``"<layer index>.<name>"`` (the live arrays).
+
+        What a model file holds: :meth:`named_parameters` (trainable) and each
+        layer's buffers (e.g. batch normalisation's running estimates).
+        """
+        return {
+            f"{i}.{name}": p
+            for i, layer in enumerate(self.layers)
+            for name, p in (*layer.params.items(), *layer.buffers.items())
+        }
+
+    def named_parameters(self) -> dict[str, Array]:
+        """The trainable arrays by state-dict name (no buffers): what gradients exist for."""
         return {
             f"{i}.{name}": p
             for i, layer in enumerate(self.layers)
@@ -280,7 +293,11 @@ class Sequential(Model):
 
     def parameters(self) -> list[Array]:
         """Every trainable array (the arrays themselves, not copies), in state-dict order."""
-        return list(self.state_dict().values())
+        return list(self.named_parameters().values())
+
+    def buffers(self) -> list[Array]:
+        """Every layer's non-trainable state arrays (live), in state-dict order."""
+        return [b for layer in self.layers for b in layer.buffers.values()]
 
     def regularized(self) -> list[bool]:
         """For each of :meth:`parameters`, whether a regulariser acts on it (weights: yes)."""
@@ -326,8 +343,10 @@ class Sequential(Model):
         """The gradient of the mean cost over the batch, by state-dict name (copies).
 
         This is backpropagation (BP1–BP4) on the network as it is evaluated:
-        dropout is off unless ``dropout=True`` (then one random mask is drawn,
-        as in a training step).  ``x``: ``(m, n_inputs)`` or one example;
+        dropout is off and batch normalisation uses its running estimates,
+        unless ``dropout=True`` (a training pass: one random mask is drawn,
+        batch normalisation uses the batch's statistics and updates its
+        running estimates, as in a training step).  ``x``: ``(m, n_inputs)`` or one example;
         ``y``: labels or target rows.
         """
         x2, y2 = _validate.example_batch(x, y, self.n_inputs, self.n_outputs, self.dtype)

@@ -3,7 +3,7 @@
 The loop is the seed's ``SGD``: each epoch shuffles the training data,
 cuts it into mini-batches and takes one gradient step per mini-batch.  It
 knows nothing about layers: it uses the model protocol documented in
-:mod:`nndl.sequential` (``make_step``, ``parameters``, ``mean_cost``, ``penalty``,
+:mod:`nndl.sequential` (``make_step``, ``state_arrays``, ``mean_cost``, ``penalty``,
 ``count_correct``, ``n_inputs``, ``n_outputs``, ``dtype``, ``rng``,
 ``input_shape``), so every nndl model shares it.  The steps are small
 functions: :func:`prepare` (validate everything once), :func:`run_epoch`,
@@ -69,7 +69,7 @@ class Trainable(Protocol):
 
     def make_step(self, optimizer: Optimizer | None, regularizer: Regularizer | None,
                   n: int) -> Step: ...
-    def parameters(self) -> list[np.ndarray]: ...
+    def state_arrays(self) -> list[np.ndarray]: ...
     def mean_cost(self, x: np.ndarray, y: np.ndarray, regularizer: Regularizer | None = None,
                   n: int = 1) -> float: ...
     def count_correct(self, x: np.ndarray, labels: np.ndarray) -> int: ...
@@ -114,7 +114,7 @@ def sgd(model: Trainable, run: Run) -> History:
     See :meth:`nndl.model.Model.SGD` for the parameters.
     """
     step = model.make_step(run.opt, run.reg, run.n_epoch)
-    params = model.parameters()
+    params = model.state_arrays()  # trainable parameters and buffers (running statistics)
     history = History()
     history.stop_reason = "epochs"
     best: list[np.ndarray] | None = None

@@ -8,6 +8,7 @@ Examples
 """
 
 from nndl.layers.base import ActivatedLayer, Layer, layer_from_config
+from nndl.layers.batchnorm import BatchNorm
 from nndl.layers.conv import Conv2D
 from nndl.layers.dense import Dense
 from nndl.layers.dropout import Dropout
@@ -17,6 +18,7 @@ from nndl.layers.spec import parse_layers
 
 __all__ = [
     "ActivatedLayer",
+    "BatchNorm",
     "Conv2D",
     "Dense",
     "Dropout",

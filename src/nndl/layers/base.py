@@ -20,6 +20,15 @@ for a mini-batch of m examples.  Its life has these steps:
     Given ∂C/∂y for the output of the last training ``forward``, stores
     ∂C/∂θ in ``grads[name]`` for each ``params[name]`` and returns ∂C/∂x.
 
+**Buffers.**  Besides its trainable ``params``, a layer may keep
+``buffers``: state that is not trained by gradient descent but is part of
+the model (batch normalisation's running mean and variance).  They are
+allocated beside the parameters (shapes from ``_buffer_shapes``), saved
+and loaded with them (the network's ``state_dict``), and never touched by
+an optimiser or regulariser nor counted in ``n_params``.  A layer that
+behaves differently when evaluated gives that behaviour as
+:meth:`Layer.evaluated` (the network's passes "as evaluated" use it).
+
 **Which C.**  A layer does not average anything itself: every quantity in
 ``backward`` is linear in ``grad_out``, so the gradients it stores are those
 of whatever cost ``grad_out`` belongs to.  The network
@@ -110,6 +119,8 @@ class Layer:
     params, grads : dict of str to ndarray
         The trainable arrays and, after :meth:`backward`, ∂C/∂ of each (same keys
         and shapes).  Assigning into ``params`` changes the layer.
+    buffers : dict of str to ndarray
+        Non-trainable state saved with the model (most layers: none).
     input_shape, output_shape : tuple of int or None
         Shapes of one example, set by :meth:`plan` (or :meth:`build`).
     rng : numpy.random.Generator or None
@@ -145,7 +156,9 @@ class Layer:
     def __init__(self) -> None:
         self.params: dict[str, Array] = {}
         self.grads: dict[str, Array] = {}
+        self.buffers: dict[str, Array] = {}
         self.param_shapes: dict[str, Shape] = {}
+        self.buffer_shapes: dict[str, Shape] = {}
         self.input_shape: Shape | None = None
         self.output_shape: Shape | None = None
         self.dtype: np.dtype = np.dtype(np.float64)
@@ -157,8 +170,12 @@ class Layer:
         """Return ``(parameter shapes, output shape)`` for ``input_shape``, or raise."""
         raise NotImplementedError
 
+    def _buffer_shapes(self) -> dict[str, Shape]:
+        """Shapes of the :attr:`buffers`, once :attr:`param_shapes` are known (default: none)."""
+        return {}
+
     def init_params(self, rng: np.random.Generator) -> None:
-        """Draw the initial values of :attr:`params` from ``rng`` (layers without any: no-op)."""
+        """Draw the initial values of :attr:`params` (and set :attr:`buffers`) from ``rng``."""
 
     def forward(self, x: Array, train: bool) -> Array:
         """Return the output for a batch ``x`` of shape ``(m, *input_shape)``."""
@@ -172,6 +189,11 @@ class Layer:
         """Called by the network, after planning, with the layer whose output this one
         takes: a layer may take over part of that layer's backward pass (max-pool
         above a ReLU convolution does).  Default: nothing."""
+
+    def evaluated(self) -> Layer:
+        """The layer as the network evaluates it (default: itself; dropout is left
+        out instead, batch normalisation uses its running estimates)."""
+        return self
 
     def label(self) -> str:
         """Short name of the layer without shapes, e.g. ``conv 20×5×5 relu``."""
@@ -191,15 +213,17 @@ class Layer:
         input_shape = tuple(int(n) for n in input_shape)
         param_shapes, output_shape = self._shapes(input_shape)
         self.param_shapes = {k: tuple(v) for k, v in param_shapes.items()}
+        self.buffer_shapes = self._buffer_shapes()
         self.input_shape, self.output_shape = input_shape, tuple(output_shape)
         return self.output_shape
 
     def allocate(self, dtype: Any, rng: np.random.Generator) -> None:
-        """Create zeroed :attr:`params` and :attr:`grads` of the planned shapes; keep ``rng``."""
+        """Create zeroed :attr:`params`, :attr:`grads` and :attr:`buffers`; keep ``rng``."""
         self.dtype = np.dtype(dtype)
         self.rng = rng
         self.params = {k: np.zeros(s, dtype=self.dtype) for k, s in self.param_shapes.items()}
         self.grads = {k: np.zeros(s, dtype=self.dtype) for k, s in self.param_shapes.items()}
+        self.buffers = {k: np.zeros(s, dtype=self.dtype) for k, s in self.buffer_shapes.items()}
 
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: Any) -> Shape:
         """Plan, allocate and initialise the layer for inputs of shape ``input_shape``.

@@ -6,6 +6,7 @@ import re
 
 from nndl.activations import ACTIVATIONS
 from nndl.layers.base import Layer
+from nndl.layers.batchnorm import BatchNorm
 from nndl.layers.conv import Conv2D
 from nndl.layers.dense import Dense
 from nndl.layers.dropout import Dropout
@@ -17,7 +18,8 @@ FORMS = (
     "conv:FxK or conv:FxKHxKW, optionally followed by :ACTIVATION and/or :sSTRIDE "
     "(e.g. conv:20x5x5, conv:32x3x3:tanh:s2); "
     "pool:P (or pool, P=2); flatten; dense:N or dense:N:ACTIVATION; "
-    "dropout:P with 0 <= P < 1; softmax:N"
+    "dropout:P with 0 <= P < 1; softmax:N; "
+    "bn or bn:ACTIVATION (batch normalisation, e.g. conv:32x3x3:linear,bn:relu)"
 )
 
 _INT = re.compile(r"[1-9][0-9]*\Z")
@@ -69,6 +71,10 @@ def _parse_token(token: str) -> Layer:
         except ValueError:
             raise ValueError("the dropout probability must be a number") from None
         return Dropout(p)
+    if name in ("bn", "batchnorm") and len(args) <= 1:
+        if args and args[0] not in ACTIVATIONS:
+            raise ValueError(f"{args[0]!r} is not an activation")
+        return BatchNorm(activation=args[0] if args else "linear")
     raise ValueError("unknown layer or wrong number of ':' fields")
 
 
@@ -86,11 +92,12 @@ def parse_layers(spec: str) -> list[Layer]:
     ``dense:N`` / ``dense:N:ACT`` :class:`Dense` with N neurons (default sigmoid)
     ``dropout:P``                 :class:`Dropout` with drop probability P
     ``softmax:N``                 ``Dense(N, "softmax")``: the output layer
+    ``bn`` / ``bn:ACT``           :class:`BatchNorm` (``batchnorm`` too), then ACT
     ============================  ==================================================
 
     A :class:`Flatten` is inserted before the first ``dense``/``softmax`` that
-    follows convolution or pooling without one, so the book's network reads
-    as below.
+    follows convolution or pooling (and any dropout or batchnorm after them)
+    without one, so the book's network reads as below.
 
     Raises
     ------
@@ -121,7 +128,7 @@ def parse_layers(spec: str) -> list[Layer]:
             layers.append(Flatten())
         if isinstance(layer, Conv2D | MaxPool2D):
             spatial = True
-        elif not isinstance(layer, Dropout):
+        elif not isinstance(layer, Dropout | BatchNorm):
             spatial = False
         layers.append(layer)
     return layers
