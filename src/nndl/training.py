@@ -13,8 +13,10 @@ Around the loop come the book's chapter-3 options: a regulariser, an
 optimiser, monitoring of cost and accuracy on the training and validation
 data, the η-halving schedule, early stopping with the best weights restored,
 the book's expanded training data (one-pixel shifts made per mini-batch,
-``expand=True``), and a guard that stops a diverging run (η too large) with the last good
-weights and :class:`~nndl.errors.TrainingDiverged`.
+``expand=True``), random affine maps and elastic distortions made per
+mini-batch (``augment=``, :mod:`nndl.data.augment`; with ``expand`` both
+apply: the one-pixel shift first), and a guard that stops a diverging run
+(η too large) with the last good weights and :class:`~nndl.errors.TrainingDiverged`.
 
 Arguments are validated once, up front, and labels are turned into target
 vectors once; the inner loop only slices arrays, so its cost per mini-batch
@@ -32,6 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from nndl import _validate, learning_speed
+from nndl.data.augment import batch_transform
 from nndl.data.expand import N_VERSIONS, expanded_batch, image_shape_of
 from nndl.errors import TrainingDiverged
 from nndl.history import History
@@ -94,6 +97,8 @@ class Run:
     on_batch: BatchCallback | None
     on_epoch: EpochCallback | None
     monitor_gradients: bool = False
+    #: The per-mini-batch augmentation (``x ↦ x'``, drawing from model.rng), if any.
+    augment: Callable[[np.ndarray], np.ndarray] | None = None
 
     @property
     def n_epoch(self) -> int:
@@ -158,6 +163,7 @@ def prepare(
     on_epoch: EpochCallback | None = None,
     expand: bool = False,
     monitor_gradients: bool = False,
+    augment: Any = None,
 ) -> Run:
     """Validate every argument once; return the :class:`Run` the loop works from."""
     x, y = _training_arrays(model, training_data)
@@ -188,6 +194,7 @@ def prepare(
         stopper=None if early_stopping is None else EarlyStopping(early_stopping),
         verbose=verbose, on_batch=on_batch, on_epoch=on_epoch,
         monitor_gradients=monitor_gradients,
+        augment=batch_transform(augment, lambda: model.rng, model.n_inputs, model.input_shape),
     )
     _check_validation_users(run)
     return run
@@ -217,9 +224,10 @@ def run_epoch(model: Trainable, run: Run, step: Step, j: int) -> dict[str, Any]:
         for done, k in enumerate(batches, start=1):
             idx = order[k : k + size]
             if run.image_shape is None:
-                step(run.x[idx], run.y[idx], run.eta)
+                xb, yb = run.x[idx], run.y[idx]
             else:
-                step(*expanded_batch(run.x, run.y, idx, run.image_shape), run.eta)
+                xb, yb = expanded_batch(run.x, run.y, idx, run.image_shape)
+            step(xb if run.augment is None else run.augment(xb), yb, run.eta)
             if run.on_batch is not None:
                 run.on_batch(done, len(batches))
         record: dict[str, Any] = {"epoch": j, "seconds": time.perf_counter() - start,

@@ -46,6 +46,7 @@ class TrainOptions:
     schedule: int | None
     early_stopping: int | None
     expand: bool
+    augment: str | None
     full_train: bool
     # The run.
     preset: str = "seed"
