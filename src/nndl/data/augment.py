@@ -166,8 +166,8 @@ class Augment:
         angle = rng.uniform(-self.rotate, self.rotate, m)               # (m,) degrees
         scale = 1.0 + rng.uniform(-self.scale, self.scale, m)           # (m,)
         shift = rng.uniform(-self.shift, self.shift, (m, 2))            # (m, 2) pixels
-        field = (elastic_field(rng, m, (h, w), self.elastic_alpha, self.elastic_sigma)
-                 if self.elastic_alpha else None)                        # (m, 2, H, W)
+        field = (elastic_field(rng, m, (h, w), self.elastic_alpha, self.elastic_sigma,
+                               imgs.dtype) if self.elastic_alpha else None)  # (m, 2, H, W)
         return warp(x, angle, scale, shift, field, image_shape)
 
 
@@ -193,54 +193,79 @@ def warp(x: NDArray[np.floating], angle: ArrayLike = 0.0, scale: ArrayLike = 1.0
     """
     imgs = _as_images(x, image_shape)
     m, _, h, w = imgs.shape
-    q = affine_grid(angle, scale, shift, m, (h, w))                      # (m, 2, H, W)
+    q = affine_grid(angle, scale, shift, m, (h, w), imgs.dtype)          # (m, 2, H, W)
     if displacement is not None:
-        q = q + np.broadcast_to(displacement, q.shape)
+        q += displacement
     return bilinear(imgs, q).reshape(x.shape)
 
 
 def affine_grid(angle: ArrayLike, scale: ArrayLike, shift: ArrayLike, m: int,
-                image_shape: tuple[int, int]) -> NDArray[np.float64]:
-    """Source positions ``q = A⁻¹(p − c − t) + c`` of every pixel, shape (m, 2, H, W)."""
+                image_shape: tuple[int, int], dtype: Any = np.float64) -> NDArray[np.floating]:
+    """Source positions ``q = A⁻¹(p − c − t) + c`` of every pixel, shape (m, 2, H, W).
+
+    The per-image numbers are computed in float64, the grid in ``dtype``
+    (the images' precision).
+    """
     h, w = image_shape
-    theta = np.deg2rad(np.broadcast_to(np.asarray(angle, np.float64), (m,)))   # (m,)
-    s = np.broadcast_to(np.asarray(scale, np.float64), (m,))                   # (m,)
+    dtype = np.dtype(dtype)
+    theta = np.deg2rad(np.broadcast_to(np.asarray(angle, np.float64), (m,)))[:, None, None]
+    s = np.broadcast_to(np.asarray(scale, np.float64), (m,))[:, None, None]    # (m, 1, 1)
     t = np.broadcast_to(np.asarray(shift, np.float64), (m, 2))                 # (m, 2)
-    cos, sin = np.cos(theta) / s, np.sin(theta) / s
-    a_inv = np.stack([np.stack([cos, sin], -1), np.stack([-sin, cos], -1)], 1)  # (m, 2, 2)
-    centre = np.array([(h - 1) / 2, (w - 1) / 2])                             # (2,)
-    rows, cols = np.meshgrid(np.arange(h, dtype=np.float64),
-                             np.arange(w, dtype=np.float64), indexing="ij")
-    p = np.stack([rows, cols]).reshape(2, h * w)                               # (2, H·W)
-    v = p[None] - (centre + t)[:, :, None]                                     # (m, 2, H·W)
-    q = np.matmul(a_inv, v) + centre[:, None]                                  # (m, 2, H·W)
-    return q.reshape(m, 2, h, w)
+    cos = (np.cos(theta) / s).astype(dtype)                                    # A⁻¹'s entries
+    sin = (np.sin(theta) / s).astype(dtype)
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    u = (np.arange(h)[None, :, None] - cy - t[:, 0, None, None]).astype(dtype)  # (m, H, 1)
+    v = (np.arange(w)[None, None, :] - cx - t[:, 1, None, None]).astype(dtype)  # (m, 1, W)
+    q = np.empty((m, 2, h, w), dtype)
+    rows, cols = q[:, 0], q[:, 1]
+    np.multiply(cos, u, out=rows)                                              # rows:
+    rows += sin * v
+    rows += dtype.type(cy)                                                     # cos·u + sin·v + c_y
+    np.multiply(cos, v, out=cols)                                              # columns:
+    cols -= sin * u
+    cols += dtype.type(cx)                                                     # cos·v − sin·u + c_x
+    return q
 
 
-def bilinear(imgs: NDArray[np.floating], q: NDArray[np.float64]) -> NDArray[np.floating]:
+def bilinear(imgs: NDArray[np.floating], q: NDArray[np.floating]) -> NDArray[np.floating]:
     """Bilinear interpolation of ``imgs`` (m, C, H, W) at ``q`` (m, 2, H, W), zero outside.
 
-    The images get a border of one zero pixel and the corner indices are
-    clipped to it, so a corner outside the image reads 0: the same as
-    masking each corner, with one gather for the four.
+    The images get a border of zeros (one pixel before, two after) and ``q``
+    is clipped to ``[−1, H] × [−1, W]``: a corner outside the image then
+    reads a border zero, the same as masking each corner.  With the four
+    corners ``x₀₀, x₀₁, x₁₀, x₁₁`` around ``q`` and ``f = q − ⌊q⌋``:
+
+        top = x₀₀ + f_x (x₀₁ − x₀₀),  bottom = x₁₀ + f_x (x₁₁ − x₁₀),
+        x'  = top + f_y (bottom − top).
     """
     m, c, h, w = imgs.shape
-    padded = np.zeros((m, c, h + 2, w + 2), imgs.dtype)
-    padded[:, :, 1:-1, 1:-1] = imgs
-    base = np.floor(q)                                                         # (m, 2, H, W)
-    f = (q - base).astype(imgs.dtype)                                          # fractions
-    y0 = base[:, 0].astype(np.intp)                                            # (m, H, W)
-    x0 = base[:, 1].astype(np.intp)
-    ys = np.clip(np.stack([y0, y0, y0 + 1, y0 + 1], 1), -1, h) + 1             # (m, 4, H, W)
-    xs = np.clip(np.stack([x0, x0 + 1, x0, x0 + 1], 1), -1, w) + 1
+    row = w + 3                                                                # padded width
+    padded = np.zeros((m, c, h + 3, row), imgs.dtype)
+    padded[:, :, 1:h + 1, 1:w + 1] = imgs
+    lo, hi = np.array([-1, -1], q.dtype), np.array([h, w], q.dtype)
+    f = np.clip(q, lo[:, None, None], hi[:, None, None])                       # (m, 2, H, W)
+    base = np.floor(f)
+    f -= base                                                                  # fractions
+    f = f.astype(imgs.dtype, copy=False)
+    corner = base[:, 0] * row                                                  # (m, H, W)
+    corner += base[:, 1]
+    first = np.arange(m * c).reshape(m, c, 1, 1) * ((h + 3) * row) + row + 1   # (m, C, 1, 1)
+    at = (corner.astype(np.intp)[:, None] + first).ravel()   # x₀₀'s index, (m·C·H·W,)
+    flat = padded.ravel()
+    # x₀₁, x₁₀, x₁₁ sit 1, row and row + 1 places after x₀₀: read them through views.
+    x00, x01, x10, x11 = (flat[k:].take(at).reshape(m, c, h, w) for k in (0, 1, row, row + 1))
     fy, fx = f[:, 0:1], f[:, 1:2]                                              # (m, 1, H, W)
-    one = np.ones((), imgs.dtype)
-    weights = np.concatenate([(one - fy) * (one - fx), (one - fy) * fx,
-                              fy * (one - fx), fy * fx], 1)                    # (m, 4, H, W)
-    flat = (ys * (w + 2) + xs).reshape(m, 1, 4 * h * w)                        # (m, 1, 4HW)
-    corners = np.take_along_axis(padded.reshape(m, c, -1), flat, axis=2)       # (m, C, 4HW)
-    corners = corners.reshape(m, c, 4, h, w)
-    return np.einsum("mckhw,mkhw->mchw", corners, weights)
+    # In place (each temporary is a fresh page-faulted array otherwise):
+    x01 -= x00
+    x01 *= fx
+    x01 += x00                                                                 # top
+    x11 -= x10
+    x11 *= fx
+    x11 += x10                                                                 # bottom
+    x11 -= x01
+    x11 *= fy
+    x11 += x01                                                                 # top + f_y (…)
+    return x11
 
 
 def gaussian_matrix(n: int, sigma: float) -> NDArray[np.float64]:
@@ -253,17 +278,26 @@ def gaussian_matrix(n: int, sigma: float) -> NDArray[np.float64]:
     return np.where(band, np.exp(-0.5 * (offset / sigma) ** 2), 0.0) / total
 
 
-def smooth(u: NDArray[np.floating], sigma: float) -> NDArray[np.float64]:
+def smooth(u: NDArray[np.floating], sigma: float) -> NDArray[np.floating]:
     """Gaussian blur of the last two axes of ``u`` (…, H, W): ``K_H · u · K_Wᵀ``, zero padding."""
     h, w = u.shape[-2:]
-    return np.matmul(np.matmul(gaussian_matrix(h, sigma), u), gaussian_matrix(w, sigma).T)
+    k_h, k_w = (gaussian_matrix(n, sigma).astype(u.dtype) for n in (h, w))
+    return np.matmul(np.matmul(k_h, u), k_w.T)
 
 
 def elastic_field(rng: np.random.Generator, m: int, image_shape: tuple[int, int],
-                  alpha: float, sigma: float) -> NDArray[np.float64]:
-    """Simard et al.'s displacement ``d = α·(G_σ ∗ u)``, ``u ~ U(−1, 1)``, shape (m, 2, H, W)."""
-    u = rng.uniform(-1.0, 1.0, (m, 2, *image_shape))
-    return alpha * smooth(u, sigma)
+                  alpha: float, sigma: float, dtype: Any = np.float64) -> NDArray[np.floating]:
+    """Simard et al.'s displacement ``d = α·(G_σ ∗ u)``, ``u ~ U(−1, 1)``, shape (m, 2, H, W).
+
+    ``u`` is drawn in ``dtype`` (float32 or float64), so the field of a
+    seed depends on it.
+    """
+    u = rng.random((m, 2, *image_shape), dtype=dtype)
+    u *= 2
+    u -= 1                                                                     # U(−1, 1)
+    d = smooth(u, sigma)
+    d *= alpha
+    return d
 
 
 def _as_images(x: Any, image_shape: tuple[int, int] | None) -> NDArray[np.floating]:
