@@ -218,12 +218,12 @@ def affine_grid(angle: ArrayLike, scale: ArrayLike, shift: ArrayLike, m: int,
     v = (np.arange(w)[None, None, :] - cx - t[:, 1, None, None]).astype(dtype)  # (m, 1, W)
     q = np.empty((m, 2, h, w), dtype)
     rows, cols = q[:, 0], q[:, 1]
-    np.multiply(cos, u, out=rows)                                              # rows:
+    np.multiply(cos, u, out=rows)
     rows += sin * v
-    rows += dtype.type(cy)                                                     # cos·u + sin·v + c_y
-    np.multiply(cos, v, out=cols)                                              # columns:
+    rows += dtype.type(cy)                                   # rows: cos·u + sin·v + c_y
+    np.multiply(cos, v, out=cols)
     cols -= sin * u
-    cols += dtype.type(cx)                                                     # cos·v − sin·u + c_x
+    cols += dtype.type(cx)                                   # columns: cos·v − sin·u + c_x
     return q
 
 
@@ -352,11 +352,11 @@ def parse_spec(text: str) -> Augment | None:
         else:
             given = {key: _number(part, key, value)}
         try:
-            Augment(**given)  # type: ignore[arg-type]  # the keys are Augment's fields
+            Augment(**given)
         except ValueError as exc:
             raise ValueError(f"augment spec {part!r}: {exc}".replace("Augment: ", "")) from None
         values.update(given)
-    return Augment(**values)  # type: ignore[arg-type]
+    return Augment(**values)
 
 
 def as_augment(value: Any) -> Augment | None:
