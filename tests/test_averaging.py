@@ -98,3 +98,16 @@ def test_float32_weights_stay_float32_and_k_is_checked():
         Network([4, 3, 2]).SGD(_data(), 1, 10, 0.5, average=0)
     with pytest.raises(ValueError, match="no epoch to average"):
         WeightAverage(3).mean()
+
+
+def test_batch_normalisation_statistics_are_averaged_with_the_weights():
+    from nndl.sequential import Sequential
+
+    net = Sequential("dense:6:linear,bn:relu,softmax:2", input_shape=(4,), seed=0,
+                     cost="log_likelihood")
+    history, seen, _ = _train(net, 4, average=2)
+    state = net.state_arrays()
+    assert len(state) > len(net.parameters())  # the running mean and variance too
+    for got, want in zip(state, _mean(seen[-2:]), strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    assert history.averaged["epochs"] == [2, 3]

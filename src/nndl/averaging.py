@@ -15,8 +15,10 @@ costs one copy of the parameters per epoch (K copies kept), not an update
 per step on the hot path, and what it is can be said exactly and tested
 exactly ("the mean of these K epochs' weights").
 
-Only the trainable parameters (``model.parameters()``) are averaged:
-never optimiser state (velocities, moments) or dropout masks.
+The model's state arrays (``model.state_arrays()``) are averaged: the
+trainable parameters, and the running statistics of batch normalisation
+(averaged like the weights they go with); never optimiser state
+(velocities, moments) or dropout masks.
 
 Examples
 --------

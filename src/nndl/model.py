@@ -127,6 +127,7 @@ class Model:
         monitor_evaluation_accuracy: bool | None = None,
         monitor_gradients: bool = False,
         expand: bool = False,
+        augment: Any = None,
         verbose: bool = True,
         on_batch: training.BatchCallback | None = None,
         on_epoch: training.EpochCallback | None = None,
@@ -194,6 +195,13 @@ monitor_evaluation_accuracy : bool
             mini-batch, never stored; zero fill at the edge).  The
             regulariser's n is then 5·n; the training monitors measure the
             original images.  See :mod:`nndl.data.expand`.
+        augment : Augment, dict or str, optional
+            Random shifts, rotations, scalings and elastic distortions,
+            drawn from the model's ``rng`` and applied to every mini-batch
+            (never stored): an :class:`~nndl.data.augment.Augment`, a dict of
+            its options or a spec such as ``"shift=2,rotate=10,elastic=34:4"``.
+            With ``expand`` both apply, the one-pixel shift first.  See
+            :mod:`nndl.data.augment`.
         verbose : bool, default True
             Print ``Epoch k: ...`` and the monitors after each epoch.
         on_batch, on_epoch : callable, optional
@@ -228,7 +236,7 @@ monitor_evaluation_accuracy : bool
             monitor_evaluation_cost=monitor_evaluation_cost,
             monitor_evaluation_accuracy=monitor_evaluation_accuracy,
             monitor_gradients=monitor_gradients,
-            expand=expand, verbose=verbose, on_batch=on_batch, on_epoch=on_epoch,
+            expand=expand, augment=augment, verbose=verbose, on_batch=on_batch, on_epoch=on_epoch,
         )
         history = training.sgd(self, run)  # type: ignore[arg-type]  # as above
         self.history_ = history

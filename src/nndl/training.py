@@ -15,8 +15,10 @@ data, the η-halving schedule or a per-step one (η set for every mini-batch
 from :mod:`nndl.schedule`), early stopping with the best weights restored,
 the mean of the last epochs' weights (:mod:`nndl.averaging`),
 the book's expanded training data (one-pixel shifts made per mini-batch,
-``expand=True``), and a guard that stops a diverging run (η too large) with the last good
-weights and :class:`~nndl.errors.TrainingDiverged`.
+``expand=True``), random affine maps and elastic distortions made per
+mini-batch (``augment=``, :mod:`nndl.data.augment`; with ``expand`` both
+apply: the one-pixel shift first), and a guard that stops a diverging run
+(η too large) with the last good weights and :class:`~nndl.errors.TrainingDiverged`.
 
 Arguments are validated once, up front, and labels are turned into target
 vectors once; the inner loop only slices arrays, so its cost per mini-batch
@@ -35,6 +37,7 @@ import numpy as np
 
 from nndl import _validate, learning_speed
 from nndl.averaging import WeightAverage, summary_line
+from nndl.data.augment import batch_transform
 from nndl.data.expand import N_VERSIONS, expanded_batch, image_shape_of
 from nndl.errors import TrainingDiverged
 from nndl.history import History
@@ -101,6 +104,8 @@ class Run:
     etas: np.ndarray | None = None
     #: Average the weights of the last this many epochs (:mod:`nndl.averaging`).
     average: int | None = None
+    #: The per-mini-batch augmentation (``x ↦ x'``, drawing from model.rng), if any.
+    augment: Callable[[np.ndarray], np.ndarray] | None = None
 
     @property
     def n_epoch(self) -> int:
@@ -173,6 +178,7 @@ def prepare(
     on_epoch: EpochCallback | None = None,
     expand: bool = False,
     monitor_gradients: bool = False,
+    augment: Any = None,
 ) -> Run:
     """Validate every argument once; return the :class:`Run` the loop works from."""
     x, y = _training_arrays(model, training_data)
@@ -205,6 +211,7 @@ def prepare(
         verbose=verbose, on_batch=on_batch, on_epoch=on_epoch,
         monitor_gradients=monitor_gradients,
         average=None if average is None else _validate.positive_int(average, "average"),
+        augment=batch_transform(augment, lambda: model.rng, model.n_inputs, model.input_shape),
     )
     run.etas = _step_etas(chosen, run)
     _check_validation_users(run)
@@ -246,9 +253,10 @@ def run_epoch(model: Trainable, run: Run, step: Step, j: int) -> dict[str, Any]:
         for done, (k, eta) in enumerate(zip(batches, etas, strict=True), start=1):
             idx = order[k : k + size]
             if run.image_shape is None:
-                step(run.x[idx], run.y[idx], eta)
+                xb, yb = run.x[idx], run.y[idx]
             else:
-                step(*expanded_batch(run.x, run.y, idx, run.image_shape), eta)
+                xb, yb = expanded_batch(run.x, run.y, idx, run.image_shape)
+            step(xb if run.augment is None else run.augment(xb), yb, eta)
             if run.on_batch is not None:
                 run.on_batch(done, len(batches))
         run.eta = etas[-1]  # a per-step schedule's η at the end of the epoch
@@ -346,7 +354,7 @@ def _restore_best(params: list[np.ndarray], best: list[np.ndarray], run: Run,
 def _use_average(model: Trainable, run: Run, averager: WeightAverage,
                  history: History) -> None:
     """Make the averaged weights the model's; measure them once on the test and validation data."""
-    for p, m in zip(model.parameters(), averager.mean(), strict=True):
+    for p, m in zip(model.state_arrays(), averager.mean(), strict=True):
         p[...] = m
     averaged: dict[str, Any] = {"epochs": averager.epochs()}
     if run.test is not None:

@@ -86,6 +86,17 @@ def sizes(text: str) -> list[int]:
     return values
 
 
+def augment_spec(text: str) -> str:
+    """An ``--augment`` spec, checked and written the one way (``none`` turns a preset's off)."""
+    from nndl.data.augment import parse_spec
+
+    try:
+        aug = parse_spec(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return "none" if aug is None else aug.spec()
+
+
 def percent(correct: int, total: int) -> str:
     return f"{100.0 * correct / total:.2f}%" if total else "n/a"
 

@@ -49,6 +49,7 @@ class TrainOptions:
     early_stopping: int | None
     average: int | None
     expand: bool
+    augment: str | None
     full_train: bool
     # The run.
     preset: str = "seed"

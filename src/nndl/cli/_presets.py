@@ -36,6 +36,7 @@ SEED: dict[str, Any] = {
     "full_train": False,
     "layers": None,  # a layer spec builds a convolutional network instead of --sizes
     "expand": False,  # the book's expanded data: one-pixel shifts, made on the fly
+    "augment": None,  # random affine/elastic transforms per mini-batch (nndl.data.augment)
 }
 
 PRESETS: dict[str, dict[str, Any]] = {

@@ -21,6 +21,7 @@ from nndl.activations import ELEMENTWISE
 from nndl.averaging import epochs_text, summary_line
 from nndl.cli import _common, _conv, _options, _preflight, _presets, _signals
 from nndl.costs import COSTS
+from nndl.data.augment import SPEC_KEYS
 from nndl.init import SCHEMES
 from nndl.optimizers import OPTIMIZERS
 from nndl.regularizers import REGULARIZERS
@@ -134,6 +135,12 @@ def _add_training_options(sgd: argparse._ArgumentGroup) -> None:
     sgd.add_argument("--expand", action="store_true", default=None,
                      help="the book's expanded training data: each epoch also uses every "
                      "image moved by one pixel up, down, left and right (made on the fly)")
+    sgd.add_argument("--augment", type=_common.augment_spec, metavar="SPEC",
+                     help="random transforms of every mini-batch, made on the fly: "
+                     "comma-separated KEY=VALUE with " + "; ".join(
+                         f"{k}: {v}" for k, v in SPEC_KEYS.items())
+                     + ", e.g. 'shift=2,rotate=10,scale=0.1,elastic=34:4' ('none' for "
+                     "none); with --expand both apply (docs/augment.md)")
     sgd.add_argument("--full-train", action="store_true", default=None,
                      help="train on all 60,000 training images (no validation split)")
     sgd.add_argument("--seed", type=int, default=2,
@@ -207,8 +214,9 @@ def _announcement(net: Any, data: Any, opts: _options.TrainOptions) -> str:
     what = "the bundled sample" if data.source == "sample" else "MNIST"
     extras = ", ".join(
         f"{k} {getattr(opts, k)}" for k in ("lmbda", "dropout", "optimizer", "schedule",
-                                            "warmup", "early_stopping", "average", "expand")
-        if getattr(opts, k) not in (None, 0.0, "sgd", False)
+                                            "warmup", "early_stopping", "average", "expand",
+                                            "augment")
+        if getattr(opts, k) not in (None, 0.0, "sgd", False, "none")
     )
     return (f"Training {net} on {len(data.training[1]):,} images of {what} (preset "
             f"{opts.preset}): {opts.epochs} epochs, mini-batch {opts.mini_batch_size}, "
@@ -307,7 +315,7 @@ def train(net: Any, data: Any, opts: _options.TrainOptions, hooks: Any = None) -
             test_data=data.test, validation_data=data.validation,
             lmbda=opts.lmbda, regularizer=opts.regularizer, optimizer=opts.optimizer_spec(),
             schedule=opts.schedule_spec(), early_stopping=opts.early_stopping,
-            average=opts.average, expand=opts.expand,
+            average=opts.average, expand=opts.expand, augment=opts.augment,
             monitor_training_cost=opts.monitor, monitor_training_accuracy=opts.monitor,
             monitor_evaluation_cost=opts.monitor and data.validation is not None,
             monitor_gradients=opts.monitor_gradients,

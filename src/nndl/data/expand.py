@@ -57,8 +57,8 @@ def image_shape_of(n_inputs: int, input_shape: tuple[int, ...] | None = None) ->
     side = math.isqrt(n_inputs)
     if side * side != n_inputs:
         raise ValueError(
-            f"cannot expand the data by pixel shifts: examples of {n_inputs} numbers are "
-            "not square images (give the model an input_shape)"
+            f"cannot move the images (expanded or augmented data): examples of {n_inputs} "
+            "numbers are not square images (give the model an input_shape)"
         )
     return side, side
 
