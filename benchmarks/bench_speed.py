@@ -19,9 +19,8 @@ convolution layers of ``conv`` are timed alone at mini-batch 128 (forward; and
 backward: ∂C/∂w, ∂C/∂b and ∂C/∂x), with the effective GFLOP/s counting
 2·m·F·C·kh·kw·Ho·Wo flops forward and twice that backward.
 
-Thread settings are explicit and printed: NumPy's BLAS through threadpoolctl,
-``torch.set_num_threads`` and ``nndl.threads.set_num_threads`` (the conv layers'
-element-wise work), all to each value of ``--threads``.  The data
+Thread settings are explicit and printed: NumPy's BLAS through threadpoolctl
+and ``torch.set_num_threads``, both to each value of ``--threads``.  The data
 are not expanded (``--expand`` costs the same shifts in both libraries).
 
 Run: ``PYTHONPATH=src python benchmarks/bench_speed.py [--threads 1,2] [--repeats 3]``
@@ -49,7 +48,6 @@ except ImportError:  # pragma: no cover - depends on the machine
         "bench_speed.py sets NumPy's BLAS threads with threadpoolctl: "
         "python3 -m pip install threadpoolctl"
     ) from None
-from nndl import threads as nndl_threads
 from nndl.cli._presets import BEST_LAYERS
 from nndl.data import load_sample
 from nndl.layers import Conv2D
@@ -284,7 +282,6 @@ def thread_note(threads: int) -> str:
     blas = [f"{i['internal_api']} {i.get('version')} {i['num_threads']} thread(s)"
             for i in threadpool_info() if i["user_api"] == "blas"]
     note = f"threads = {threads}: NumPy BLAS ({'; '.join(blas) or 'none found'}) via threadpoolctl"
-    note += f"; nndl.threads.set_num_threads({threads})"
     if torch is not None:
         note += f"; torch.set_num_threads({threads}) -> {torch.get_num_threads()}"
     return note
@@ -331,7 +328,6 @@ def main() -> None:
         with threadpool_limits(threads):
             if torch is not None:
                 torch.set_num_threads(threads)
-            nndl_threads.set_num_threads(threads)
             print(f"\n== {thread_note(threads)}")
             if "train" not in skip:
                 training_table(x, y_onehot, labels, args.repeats)

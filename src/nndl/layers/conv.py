@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from nndl import threads
 from nndl.activations import Activation, Softmax
 from nndl.layers.base import (
     ActivatedLayer,
@@ -134,7 +133,7 @@ class Conv2D(ActivatedLayer):
         _, c, kh, kw = self.param_shapes["w"]
         return c * kh * kw, self.filters * kh * kw
 
-    def _im2col(self, xt: Array) -> Array:
+    def _im2col(self, xt: Array, train: bool) -> Array:
         """Return ``cols`` of shape ``(C·kh·kw, Ho·Wo·m)`` from ``xt`` laid out ``(C, H, W, m)``.
 
         Row ``(c, p, q)`` holds, for every output pixel ``(i, j)`` and example
@@ -150,42 +149,29 @@ class Conv2D(ActivatedLayer):
         win = sliding_window_view(xt, (kh, kw), axis=(1, 2))
         if s != 1:
             win = win[:, : (ho - 1) * s + 1 : s, : (wo - 1) * s + 1 : s]
-        # The one copy of the forward pass; runs of Wo·m contiguous numbers,
-        # channel blocks in threads (see nndl.threads).
-        cols = np.empty((c, kh, kw, ho, wo, m), dtype=xt.dtype)
-        moved = win.transpose(0, 4, 5, 1, 2, 3)
-
-        def copy(a: int, b: int) -> None:
-            np.copyto(cols[a:b], moved[a:b])
-
-        threads.over_blocks(copy, c, cols[0].size)
+        # The one copy of the forward pass; runs of Wo·m contiguous numbers.
+        shape = (c, kh, kw, ho, wo, m)
+        cols = self.work_array("cols", shape) if train else np.empty(shape, xt.dtype)
+        np.copyto(cols, win.transpose(0, 4, 5, 1, 2, 3))
         return cols.reshape(c * kh * kw, ho * wo * m)
 
     def _linear(self, x: Array, train: bool) -> Array:
         m = len(x)
         f = self.filters
         _, ho, wo = self.output_shape  # type: ignore[misc]
-        cols = self._im2col(x.transpose(1, 2, 3, 0))  # (K, Ho·Wo·m)
+        cols = self._im2col(x.transpose(1, 2, 3, 0), train)  # (K, Ho·Wo·m)
         w2 = self.params["w"].reshape(f, -1)  # (F, K)
-        z = w2 @ cols  # zˡ = wˡ ⋆ aˡ⁻¹ + bˡ, one GEMM        (F, Ho·Wo·m)
-        b = self.params["b"][:, np.newaxis]
-
-        def add_bias(i: int, j: int) -> None:  # filters i..j-1 (blocks in threads)
-            z[i:j] += b[i:j]
-
-        threads.over_blocks(add_bias, f, z[0].size)
+        out = self.work_array("z", (f, cols.shape[1])) if train else None
+        z = np.matmul(w2, cols, out=out)  # zˡ = wˡ ⋆ aˡ⁻¹ + bˡ, one GEMM  (F, Ho·Wo·m)
+        z += self.params["b"][:, np.newaxis]
         if train:
             self._cols, self._x_shape = cols, x.shape
         return z.reshape(f, ho, wo, m).transpose(3, 0, 1, 2)  # view   (m, F, Ho, Wo)
 
     def forward(self, x: Array, train: bool) -> Array:
         z = self._linear(x, train)  # zˡ = wˡ ⋆ aˡ⁻¹ + bˡ                      (m, F, Ho, Wo)
-        a = np.empty_like(z)  # z's batch-innermost layout
-
-        def activate(i: int, j: int) -> None:  # aˡ = σ(zˡ), filter blocks in threads
-            self.activation.fn_into(z[:, i:j], a[:, i:j])
-
-        threads.over_blocks(activate, self.filters, z[:, 0].size)
+        a = self.work_array("a", z.shape, like=z) if train else np.empty_like(z)  # z's layout
+        self.activation.fn_into(z, a)  # aˡ = σ(zˡ)
         if train:
             self.z, self.a = z, a
         return a
@@ -224,18 +210,13 @@ class Conv2D(ActivatedLayer):
         # BP2, ∂C/∂x = Σ over the outputs each input pixel fed of δ·w: the full
         # convolution of δ with the flipped kernel.  As matrices: every column
         # of Wᵀδ holds the K contributions of one output pixel to its window …
-        dcols = (self.params["w"].reshape(f, -1).T @ d2).reshape(c, kh, kw, ho, wo, m)
-        # … and col2im adds each kernel offset (p, q) back where it came from
-        # (channel blocks in threads).
-        dx = np.empty((c, h, w, m), dtype=delta.dtype)  # batch innermost, like cols
-
-        def col2im(a: int, b: int) -> None:
-            dx[a:b] = 0.0
-            for p in range(kh):
-                for q in range(kw):
-                    dx[a:b, p : p + (ho - 1) * s + 1 : s, q : q + (wo - 1) * s + 1 : s] += (
-                        dcols[a:b, p, q]
-                    )
-
-        threads.over_blocks(col2im, c, dcols[0].size)
+        dcols = np.matmul(self.params["w"].reshape(f, -1).T, d2,
+                          out=self.work_array("dcols", (c * kh * kw, d2.shape[1])))
+        dcols = dcols.reshape(c, kh, kw, ho, wo, m)
+        # … and col2im adds each kernel offset (p, q) back where it came from.
+        dx = self.work_array("dx", (c, h, w, m))  # batch innermost, like cols
+        dx[...] = 0.0
+        for p in range(kh):
+            for q in range(kw):
+                dx[:, p : p + (ho - 1) * s + 1 : s, q : q + (wo - 1) * s + 1 : s] += dcols[:, p, q]
         return dx.transpose(3, 0, 1, 2)  # view                          (m, C, H, W)

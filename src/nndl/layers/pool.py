@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from nndl import threads
 from nndl.activations import ReLU
 from nndl.layers.base import Array, Layer, Shape, image_input, positive_int
 from nndl.layers.conv import Conv2D
@@ -102,15 +101,11 @@ class MaxPool2D(Layer):
     def forward(self, x: Array, train: bool) -> Array:
         # y[n, c, i, j] = max over (dp, dq) of x[n, c, i·p + dp, j·p + dq]      (m, C, Ho, Wo)
         first, *rest = self._offsets()
-        y = np.empty_like(x[first])  # keeps x's memory layout
-
-        def pool(a: int, b: int) -> None:  # channels a..b-1 (blocks in threads)
-            ya, xa = y[:, a:b], x[:, a:b]
-            np.copyto(ya, xa[first])
-            for at in rest:
-                np.maximum(ya, xa[at], out=ya)
-
-        threads.over_blocks(pool, x.shape[1], x[:, 0].size)
+        view = x[first]
+        y = self.work_array("y", view.shape, like=view) if train else np.empty_like(view)
+        np.copyto(y, view)
+        for at in rest:
+            np.maximum(y, x[at], out=y)
         if train:
             self._x, self._y = x, y
         return y
@@ -130,20 +125,17 @@ class MaxPool2D(Layer):
         _, ho, wo = self.output_shape  # type: ignore[misc]
         p = self.pool
         covered = x.shape[2] == ho * p and x.shape[3] == wo * p
-        grad_in = np.empty_like(x) if covered else np.zeros_like(x)  # x's layout
+        grad_in = self.work_array("grad_in", x.shape, like=x)  # x's layout
+        if not covered:
+            grad_in[...] = 0.0
         *others, last = self._offsets()
-
-        def route(a: int, b: int) -> None:  # channels a..b-1 (blocks in threads)
-            xa, ya, ga, gi = x[:, a:b], y[:, a:b], grad_out[:, a:b], grad_in[:, a:b]
-            unclaimed = np.ones_like(ya, dtype=bool)  # blocks whose maximum is still to place
-            for at in others:
-                winner = xa[at] == ya
-                winner &= unclaimed
-                unclaimed &= ~winner
-                np.multiply(ga, winner, out=gi[at])
-            np.multiply(ga, unclaimed, out=gi[last])  # the last offset: the rest
-
-        threads.over_blocks(route, x.shape[1], x[:, 0].size)
+        unclaimed = np.ones_like(y, dtype=bool)  # blocks whose maximum is still to place
+        for at in others:
+            winner = x[at] == y
+            winner &= unclaimed
+            unclaimed &= ~winner
+            np.multiply(grad_out, winner, out=grad_in[at])
+        np.multiply(grad_out, unclaimed, out=grad_in[last])  # the last offset: the rest
         return grad_in
 
 
