@@ -18,9 +18,13 @@ wander, so both the medians (typical) and the minimums (the least disturbed) are
 printed, in wall-clock and CPU seconds (run with ``OPENBLAS_NUM_THREADS=1`` so that CPU
 time counts one thread).
 
+With ``--floor`` it also times an epoch of a bare vectorised step written with the
+fewest NumPy calls and no nndl code (:func:`time_floor`): the most any library can
+gain over the book's loop with NumPy on this machine's BLAS.
+
 Usage::
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_book.py
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_book.py [--floor]
     python benchmarks/bench_book.py --repeats 5 --epochs 30 --book-fraction 0.1
 """
 
@@ -89,6 +93,46 @@ def time_book_loop(training_data: list, fraction: float) -> tuple[np.ndarray, np
     return shuffle, np.array(chunks)
 
 
+def time_floor(training_data: list) -> np.ndarray:
+    """(wall, CPU) of one epoch of a bare vectorised step: no nndl code, no shuffle, no gather.
+
+    The same [784, 30, 10] arithmetic as a step of nndl's engine, written as the
+    fewest NumPy calls (two products forward, two back, σ as ½(1 + tanh(z/2))),
+    on mini-batches that are contiguous slices of arrays stacked once: what a
+    mini-batch step costs on this machine's BLAS with nothing around it.
+    """
+    x = np.stack([np.asarray(p[0], np.float64).ravel() for p in training_data])
+    y = np.stack([np.asarray(p[1], np.float64).ravel() for p in training_data])
+    np.random.seed(0)
+    b1, b2 = (np.random.randn(n) for n in (30, 10))
+    w1, w2 = np.random.randn(30, 784), np.random.randn(10, 30)
+    c = 3.0 / 10
+
+    def sigmoid(z: np.ndarray) -> np.ndarray:
+        z *= 0.5
+        np.tanh(z, out=z)
+        z += 1.0
+        z *= 0.5
+        return z
+
+    start = now()
+    for k in range(0, len(x), 10):
+        xb, yb = x[k : k + 10], y[k : k + 10]
+        a1 = xb @ w1.T
+        a1 += b1
+        a1 = sigmoid(a1)
+        a2 = a1 @ w2.T
+        a2 += b2
+        a2 = sigmoid(a2)
+        d2 = (a2 - yb) * a2 * (1.0 - a2) * c  # δ², times η/m
+        d1 = (d2 @ w2) * a1 * (1.0 - a1)  # δ¹, times η/m
+        w2 -= d2.T @ a1
+        b2 -= d2.sum(axis=0)
+        w1 -= d1.T @ xb
+        b1 -= d1.sum(axis=0)
+    return now() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="pairs of runs (default 3)")
@@ -100,17 +144,23 @@ def main() -> None:
         "--book-fraction", type=float, default=0.2,
         help="fraction of the book's epoch that runs (scaled up; default 0.2)",
     )
+    parser.add_argument(
+        "--floor", action="store_true",
+        help="also time a bare NumPy step (no nndl code) on the same data, in the same run",
+    )
     args = parser.parse_args()
     training_data, _, _ = mnist_loader.load_data_wrapper()
     random.seed(0)
     chunks_per_epoch = len(training_data) / 10 / CHUNK
-    epochs, calls, shuffles, chunks = [], [], [], []
+    epochs, calls, shuffles, chunks, floors = [], [], [], [], []
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(f"[784, 30, 10], mini-batch 10, eta 3.0, {len(training_data)} training pairs, "
           f"OPENBLAS_NUM_THREADS={threads}, nndl.book: {args.epochs}-epoch SGD calls")
     for i in range(args.repeats):
         shuffle, book_chunks = time_book_loop(training_data, args.book_fraction)
         ours, per_call = time_nndl_book(training_data, args.epochs)
+        if args.floor:
+            floors.append(time_floor(training_data))
         shuffles.append(shuffle)
         chunks.extend(book_chunks)
         epochs.extend(ours[1:])  # epochs after the first: without the stacking
@@ -125,6 +175,11 @@ def main() -> None:
         print(f"  {name:7}: book's loop {book[0]:.3f} s/epoch ({book[1]:.3f} s CPU), "
               f"nndl.book.network {ours[0]:.3f} s/epoch ({ours[1]:.3f} s CPU): "
               f"{book[0] / ours[0]:.1f}x faster ({book[1] / ours[1]:.1f}x in CPU time)")
+    if floors:
+        floor = np.median(floors, axis=0)
+        book = shuffle + np.median(chunks, axis=0) * chunks_per_epoch
+        print(f"  floor  : a bare NumPy step (no nndl code, no shuffle) {floor[0]:.3f} s/epoch "
+              f"({floor[1]:.3f} s CPU): {book[0] / floor[0]:.1f}x the book's loop (median)")
     whole = np.median(calls, axis=0)
     print(f"  whole calls, stacking included (median): nndl.book.network {whole[0]:.3f} "
           f"s/epoch ({whole[1]:.3f} s CPU)")

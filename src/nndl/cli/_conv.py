@@ -12,7 +12,7 @@ INPUT_SHAPE = (1, 28, 28)
 
 #: Training options that a ``--layers`` network takes from ``--preset conv``
 #: (not from the seed's preset) unless they are given explicitly.
-CONV_TRAINING = ("epochs", "mini_batch_size", "eta", "optimizer", "lmbda", "dtype")
+CONV_TRAINING = ("epochs", "mini_batch_size", "eta", "optimizer", "schedule", "lmbda", "dtype")
 
 
 def conv_defaults(opts: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -21,8 +21,8 @@ def conv_defaults(opts: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]
     The seed preset's η = 3.0 with plain SGD, quadratic cost and float64 suit
     the seed's sigmoid network; they would kill a ReLU convolutional network
     in its first epoch.  So a ``--layers`` network takes its training
-    options from ``--preset conv`` (Adam, η = 0.001, mini-batch 128, L2
-    λ = 0.1, float32, 5 epochs) and the log-likelihood cost when it ends in
+    options from ``--preset conv`` (Adam, η = 0.001 with a cosine schedule,
+    mini-batch 128, L2 λ = 0.1, float32, 2 epochs) and the log-likelihood cost when it ends in
     softmax.  Options given explicitly are kept.
     """
     opts = dict(opts)

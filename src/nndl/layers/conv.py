@@ -201,7 +201,7 @@ class Conv2D(ActivatedLayer):
         # δ as (F, Ho·Wo·m): free when δ kept z's layout.
         d2 = delta.transpose(1, 2, 3, 0).reshape(f, ho * wo * m)
         # BP3, shared bias: ∂C/∂b_f = Σ_{n,i,j} δ[n,f,i,j]                  (F,)
-        np.sum(d2, axis=1, out=self.grads["b"])
+        np.add.reduce(d2, axis=1, out=self.grads["b"])
         # BP4, shared weights: ∂C/∂w[f,c,p,q] = Σ_{n,i,j} δ[n,f,i,j]·x[n,c,is+p,js+q],
         # the correlation δ ⋆ input; in matrix form δ · colsᵀ            (F, K)
         np.matmul(d2, cols.T, out=self.grads["w"].reshape(f, c * kh * kw))

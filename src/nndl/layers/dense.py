@@ -100,7 +100,7 @@ class Dense(ActivatedLayer):
             raise RuntimeError("dense: backward() needs a forward(x, train=True) first")
         self.delta = delta
         # (5) BP3: ∂C/∂bˡⱼ = δˡⱼ, summed over the m rows                   (n,)
-        delta.sum(axis=0, out=self.grads["b"])
+        np.add.reduce(delta, axis=0, out=self.grads["b"])
         # (5) BP4: ∂C/∂wˡⱼₖ = aˡ⁻¹ₖ δˡⱼ, summed over the rows: δᵀ·aˡ⁻¹        (n, n_in)
         np.matmul(delta.T, x, out=self.grads["w"])
         if not self.needs_input_grad:
