@@ -121,3 +121,12 @@ def test_an_init_scheme_of_the_registry_trains(tmp_path):
     assert main(["train", "--sample", "--sizes", "784,10,10", "--init", "lecun", "--epochs", "1",
                  "--quiet", "--save", str(path)]) == 0
     assert load_model(path).init == "lecun"
+
+
+@pytest.mark.parametrize("name", ["conv", "conv-best", "mlp-best"])
+def test_the_cosine_presets_train_and_record_their_schedule(name, tmp_path):
+    path = tmp_path / f"{name}.npz"
+    assert main(["train", "--sample", "--preset", name, "--epochs", "1", "--quiet",
+                 "--save", str(path)]) == 0
+    training = load_model(path).metadata["training"]
+    assert training["schedule"] == "cosine" and training["expand"] is True

@@ -108,25 +108,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         "dtype": "float32",
         "cost": "log_likelihood",
     },
-    # A fully connected network toward 99.2% in 10 minutes on 2 CPU cores: the
-    # best preset's recipe with a second layer of 800 ReLU neurons and one
-    # cosine decay of η over 16 expanded epochs.
-    "mlp-best": {
-        "sizes": [784, 800, 800, 10],
-        "epochs": 16,
-        "mini_batch_size": 128,
-        "eta": 0.1,
-        "cost": "log_likelihood",
-        "activation": "relu",
-        "init": "he",
-        "lmbda": 5.0,
-        "dropout": 0.5,
-        "optimizer": "momentum",
-        "momentum": 0.9,
-        "schedule": "cosine",
-        "expand": True,
-        "dtype": "float32",
-    },
     # The book's chapter 6 (network3.py): conv 20x5x5, pool 2, conv 40x5x5,
     # pool 2, dense 100, softmax 10, all ReLU, L2 λ = 0.1, η = 0.03,
     # mini-batch 10, plain SGD, 60 epochs, no expansion; float32.
@@ -139,6 +120,17 @@ PRESETS: dict[str, dict[str, Any]] = {
         "dtype": "float32",
         "cost": "log_likelihood",
     },
+}
+
+# A fully connected network toward 99.2% in 10 minutes on 2 CPU cores: the best
+# preset's recipe with a second layer of 800 ReLU neurons and one cosine decay of η
+# over 16 expanded epochs (instead of the halving schedule and early stopping).
+PRESETS["mlp-best"] = {
+    **PRESETS["best"],
+    "sizes": [784, 800, 800, 10],
+    "epochs": 16,
+    "schedule": "cosine",
+    "early_stopping": None,
 }
 
 
