@@ -93,12 +93,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         "cost": "log_likelihood",
     },
     # Toward the book's best (99.60%) in 15 minutes on 2 CPU cores: the conv
-    # preset trained for 10 expanded epochs under one cosine decay of η.
+    # preset trained for 7 expanded epochs under one cosine decay of η.
     # (Random affine and elastic distortions, --augment, lowered the accuracy
     # of this network: docs/best.md.)
     "conv-best": {
         "layers": BEST_LAYERS,
-        "epochs": 10,
+        "epochs": 7,
         "mini_batch_size": 128,
         "eta": 0.001,
         "optimizer": "adam",

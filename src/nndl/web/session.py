@@ -178,7 +178,8 @@ class WatchSession:
                 "validation": data.validation is not None,
                 "options": {k: opts.get(k) for k in (
                     "epochs", "mini_batch_size", "eta", "lmbda", "optimizer", "dropout",
-                    "expand", "init", "schedule", "early_stopping")},
+                    "expand", "augment", "init", "schedule", "warmup", "early_stopping",
+                    "average")},
             })
             self.digits = {"count": len(pixels), "side": side, "data": b64(pixels),
                            "labels": [int(v) for v in labels[: self.grid]]}
