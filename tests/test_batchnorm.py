@@ -258,6 +258,17 @@ def test_train_save_load_predict_identical(tmp_path):
     np.testing.assert_array_equal(loaded.feedforward(x), net.feedforward(x))
 
 
+def test_a_model_file_with_a_negative_running_variance_is_refused(tmp_path):
+    from nndl.errors import ModelFileError
+
+    net = conv_net(dtype="float32")
+    bn = next(i for i, layer in enumerate(net.layers) if isinstance(layer, BatchNorm))
+    net.layers[bn].buffers["running_var"][0] = -1.0
+    path = save_model(net, tmp_path / "bad.npz")
+    with pytest.raises(ModelFileError, match=rf"{bn}.running_var.*negative variances"):
+        load_model(path)
+
+
 def test_a_network_with_batchnorm_learns_the_sample():
     sample = load_sample("float32")
     (x, y), (xt, yt) = sample.training, sample.test

@@ -259,6 +259,11 @@ def load_model(path: str | os.PathLike[str]) -> Any:
                     f"{path}: array {member!r} holds NaN or infinite values "
                     "(a diverged training?); refusing to load it"
                 )
+            if key.endswith(".running_var") and (arr < 0).any():
+                raise ModelFileError(
+                    f"{path}: array {member!r}{where} holds negative variances; "
+                    "refusing to load it"
+                )
             param[...] = arr
     model.metadata = header["metadata"]
     return model
