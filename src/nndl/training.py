@@ -187,10 +187,8 @@ def prepare(
         monitor_training_cost, monitor_training_accuracy, monitor_evaluation_cost,
         val is not None if monitor_evaluation_accuracy is None else monitor_evaluation_accuracy,
     ), strict=True))
-    for name, value in [*monitors.items(), ("expand", expand), ("verbose", verbose),
-                        ("monitor_gradients", monitor_gradients)]:
-        if not isinstance(value, bool):
-            raise ValueError(f"{name} must be True or False, got {value!r}")
+    _check_flags({**monitors, "expand": expand, "verbose": verbose,
+                  "monitor_gradients": monitor_gradients})
     eta = _validate.positive_float(eta, "eta")
     chosen = get_schedule(schedule, eta)
     run = Run(
@@ -216,6 +214,13 @@ def prepare(
     run.etas = _step_etas(chosen, run)
     _check_validation_users(run)
     return run
+
+
+def _check_flags(flags: dict[str, Any]) -> None:
+    """Refuse any option of ``flags`` that is not exactly True or False."""
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be True or False, got {value!r}")
 
 
 def _step_etas(schedule: Any, run: Run) -> np.ndarray | None:
