@@ -130,3 +130,5 @@ def test_the_cosine_presets_train_and_record_their_schedule(name, tmp_path):
                  "--save", str(path)]) == 0
     training = load_model(path).metadata["training"]
     assert training["schedule"] == "cosine" and training["expand"] is True
+    # The best presets add random rotations and scalings of every mini-batch.
+    assert training["augment"] == (None if name == "conv" else "rotate=10,scale=0.1")
