@@ -228,14 +228,14 @@ def conv_passes(filters: int, shape: tuple[int, ...], x: np.ndarray, input_grad:
     arrays; the backward computes what the network needs: ∂C/∂w, ∂C/∂b, and ∂C/∂x
     except for the first layer, whose input is the data."""
     conv = Conv2D(filters, 5, "relu")
-    conv.build(shape, np.random.default_rng(0), np.float32)
+    conv.setup(shape, np.random.default_rng(0), np.float32)
     conv.needs_input_grad = input_grad
-    z = conv._linear(x, train=True)
+    z = conv.linear(x, train=True)
     grad = np.random.default_rng(1).standard_normal(z.shape).astype(np.float32)
     delta = np.empty_like(z)  # δ in z's memory layout, as the network hands it over
     delta[...] = grad
     passes = {
-        "nndl forward": lambda: conv._linear(x, train=True),
+        "nndl forward": lambda: conv.linear(x, train=True),
         "nndl backward": lambda: conv.backward_delta(delta),
     }
     if torch is not None:

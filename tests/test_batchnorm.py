@@ -144,7 +144,7 @@ def test_bad_arguments_are_named(make, match):
 
 def test_refuses_inputs_that_are_neither_vectors_nor_maps():
     with pytest.raises(ValueError, match=r"batchnorm needs vectors .* got \(2,3\)"):
-        BatchNorm().plan((2, 3))
+        BatchNorm().setup((2, 3), None, np.float64)
 
 
 def test_config_round_trip_spec_and_label():

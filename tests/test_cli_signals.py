@@ -22,15 +22,20 @@ needs_sigterm = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX
 @needs_sigterm
 def test_sigterm_during_training_saves_the_best_model(tmp_path, monkeypatch, capsys):
     calls = {"n": 0}
-    real = Network.train_step
+    real = Network.make_step
 
-    def terminate_in_epoch_2(self, x, y, eta):
-        calls["n"] += 1
-        if calls["n"] == 100 + 5:  # 100 mini-batches of 10 per epoch on the sample
-            os.kill(os.getpid(), signal.SIGTERM)
-        real(self, x, y, eta)
+    def terminate_in_epoch_2(self, *args):
+        inner = real(self, *args)
 
-    monkeypatch.setattr(Network, "train_step", terminate_in_epoch_2)
+        def step(x, y, eta):
+            calls["n"] += 1
+            if calls["n"] == 100 + 5:  # 100 mini-batches of 10 per epoch on the sample
+                os.kill(os.getpid(), signal.SIGTERM)
+            inner(x, y, eta)
+
+        return step
+
+    monkeypatch.setattr(Network, "make_step", terminate_in_epoch_2)
     path = tmp_path / "terminated.npz"
     code = main(["train", "--sample", "--epochs", "30", "--save", str(path)])
     captured = capsys.readouterr()

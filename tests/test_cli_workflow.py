@@ -111,15 +111,20 @@ def test_bad_options_are_refused_by_argparse(capsys):
 
 def test_ctrl_c_saves_the_best_model_so_far(tmp_path, monkeypatch, capsys):
     calls = {"n": 0}
-    real = Network.train_step
+    real = Network.make_step
 
-    def interrupt_in_epoch_3(self, x, y, eta):
-        calls["n"] += 1
-        if calls["n"] > 2 * 100 + 5:  # 100 mini-batches of 10 per epoch on the sample
-            raise KeyboardInterrupt
-        real(self, x, y, eta)
+    def interrupt_in_epoch_3(self, *args):
+        inner = real(self, *args)
 
-    monkeypatch.setattr(Network, "train_step", interrupt_in_epoch_3)
+        def step(x, y, eta):
+            calls["n"] += 1
+            if calls["n"] > 2 * 100 + 5:  # 100 mini-batches of 10 per epoch on the sample
+                raise KeyboardInterrupt
+            inner(x, y, eta)
+
+        return step
+
+    monkeypatch.setattr(Network, "make_step", interrupt_in_epoch_3)
     path = tmp_path / "interrupted.npz"
     code = main(["train", "--sample", "--epochs", "30", "--save", str(path)])
     captured = capsys.readouterr()

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from nndl.layers import Conv2D, MaxPool2D
+from nndl.layers._fused import ConvReLUPool
 from nndl.sequential import Sequential
 
 
@@ -22,16 +23,17 @@ def batch_innermost(a: np.ndarray) -> bool:
 
 
 def built(layer, shape, dtype=np.float64):
-    layer.build(shape, np.random.default_rng(0), dtype)
+    layer.setup(shape, np.random.default_rng(0), dtype)
     return layer
 
 
 def unfuse(net: Sequential) -> None:
-    for layer in net.layers:
-        if isinstance(layer, MaxPool2D):
-            layer.applies_relu_below = False
-        if isinstance(layer, Conv2D):
-            layer.delta_from_above = False
+    net._pass = list(net.layers)  # every layer on its own
+
+
+def fused_pairs(net: Sequential) -> list:
+    """The (conv, pool) pairs the network runs as one fused layer."""
+    return [(f.conv, f.pool) for f in net._pass if isinstance(f, ConvReLUPool)]
 
 
 def digits_with_ties(m: int, seed: int = 0) -> np.ndarray:
@@ -48,7 +50,7 @@ def test_conv_and_pool_outputs_are_batch_innermost():
     conv = built(Conv2D(3, 3), (2, 8, 8))
     pool = built(MaxPool2D(2), (3, 6, 6))
     x = np.random.default_rng(1).standard_normal((4, 2, 8, 8))  # C order, from the data
-    z = conv._linear(x, train=True)
+    z = conv.linear(x, train=True)
     y = pool.forward(conv.forward(x, train=True), train=True)
     assert batch_innermost(z) and batch_innermost(y)
     assert batch_innermost(pool.backward(np.ones_like(y)))
@@ -60,10 +62,10 @@ def test_conv_passes_do_not_depend_on_the_input_layout(stride):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((5, 2, 7, 6))
     x_inner = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
-    z = conv._linear(x, train=False)
-    np.testing.assert_array_equal(conv._linear(x_inner, train=False), z)
+    z = conv.linear(x, train=False)
+    np.testing.assert_array_equal(conv.linear(x_inner, train=False), z)
     delta = rng.standard_normal(z.shape)  # C order, unlike z
-    conv._linear(x, train=True)
+    conv.linear(x, train=True)
     gx = conv.backward_delta(delta)
     gw = conv.grads["w"].copy()
     delta_inner = np.ascontiguousarray(delta.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
@@ -94,10 +96,11 @@ def test_pool_backward_takes_a_gradient_in_any_layout():
 )
 def test_pool_fuses_only_directly_above_a_relu_conv(spec, fused):
     net = Sequential(spec, input_shape=(1, 8, 8), seed=0)
+    pairs = fused_pairs(net)
     pools = [layer for layer in net.layers if isinstance(layer, MaxPool2D)]
-    assert [pool.applies_relu_below for pool in pools] == fused
+    assert [any(pool is p for _, p in pairs) for pool in pools] == fused
     convs = [layer for layer in net.layers if isinstance(layer, Conv2D)]
-    assert [conv.delta_from_above for conv in convs] == fused
+    assert [any(conv is c for c, _ in pairs) for conv in convs] == fused
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -112,6 +115,7 @@ def test_pool_fuses_only_directly_above_a_relu_conv(spec, fused):
 def test_fused_backward_equals_the_unfused_pair(spec, dtype):
     nets = [Sequential(spec, input_shape=(1, 8, 8), seed=4, dtype=dtype) for _ in range(2)]
     unfuse(nets[1])
+    assert fused_pairs(nets[0]) and not fused_pairs(nets[1])
     x = digits_with_ties(6)
     y = np.array([0, 1, 2, 0, 1, 2])
     for net in nets:  # positive biases: ties at a positive maximum on the background

@@ -24,7 +24,7 @@ TOL = 1e-6
 
 
 def built(layer: Layer, shape: tuple[int, ...], seed: int = 0, dtype=np.float64) -> Layer:
-    layer.build(shape, np.random.default_rng(seed), dtype)
+    layer.setup(shape, np.random.default_rng(seed), dtype)
     return layer
 
 
@@ -72,7 +72,7 @@ def test_conv_forward_matches_direct_loops(shape, filters, kernel, stride):
     rng = np.random.default_rng(2)
     conv.params["b"][:] = rng.standard_normal(filters)
     x = rng.standard_normal((3, *shape))
-    z = conv._linear(x, train=False)
+    z = conv.linear(x, train=False)
     expected = conv_reference(x, conv.params["w"], conv.params["b"], stride)
     assert z.shape == (3, *conv.output_shape)
     np.testing.assert_allclose(z, expected, rtol=0, atol=1e-12)
@@ -195,7 +195,7 @@ def test_softmax_log_likelihood_delta_and_gradients():
     cost = get_cost("log_likelihood")
 
     def loss() -> float:
-        z = dense._linear(x, train=False)
+        z = dense.linear(x, train=False)
         return cost.fn(z, dense.activation.fn(z), y)
 
     a = dense.forward(x, train=True)

@@ -14,13 +14,13 @@ def test_training_passes_reuse_their_work_arrays_and_give_the_same_numbers():
     x, y = rng.random((16, 196)), rng.integers(0, 10, 16)
     evaluated = net.feedforward(x[:3])
     kept = evaluated.copy()
-    first = net.gradients(x, y)
+    first = net.gradients(x, y, dropout=True)  # training passes (no dropout in this net)
     cols = net.layers[2]._work["cols"]
-    net.gradients(x[:7], y[:7])  # another batch size: new work arrays, then back
-    second = net.gradients(x, y)
+    net.gradients(x[:7], y[:7], dropout=True)  # another batch size: new work arrays, then back
+    second = net.gradients(x, y, dropout=True)
     assert net.layers[2]._work["cols"] is not cols  # replaced for the batch of 7 ...
     cols = net.layers[2]._work["cols"]
-    again = net.gradients(x, y)
+    again = net.gradients(x, y, dropout=True)
     assert net.layers[2]._work["cols"] is cols  # ... and kept while the shape stays
     fresh = Sequential(spec, input_shape=(1, 14, 14), seed=2, cost="log_likelihood")
     for name, g in fresh.gradients(x, y).items():

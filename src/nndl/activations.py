@@ -35,10 +35,6 @@ class Activation:
         """Return σ(z)."""
         raise NotImplementedError
 
-    def fn_into(self, z: Array, out: Array) -> None:
-        """Write σ(z) into ``out`` (same shape)."""
-        out[...] = self.fn(z)
-
     def prime(self, z: Array, a: Array) -> Array:
         """Return σ'(z); ``a`` is σ(z), already computed by the forward pass."""
         raise NotImplementedError
@@ -104,9 +100,6 @@ class ReLU(Activation):
 
     def fn(self, z: Array) -> Array:
         return np.maximum(z, 0.0)
-
-    def fn_into(self, z: Array, out: Array) -> None:
-        np.maximum(z, 0.0, out=out)
 
     def prime(self, z: Array, a: Array) -> Array:
         return (z > 0).astype(z.dtype)

@@ -68,7 +68,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nndl.activations import Activation, Softmax
-from nndl.layers.base import ActivatedLayer, format_shape
+from nndl.layers.activated import ActivatedLayer
+from nndl.layers.base import format_shape
 
 Array = NDArray[np.floating]
 
@@ -323,7 +324,7 @@ def is_fully_connected(model: Any) -> bool:
     (convolutional) one layer by layer.
     """
     return len(model.input_shape) == 1 and all(
-        layer.kind == "dense" or layer.train_only for layer in model.layers
+        layer.kind in ("dense", "dropout") for layer in model.layers
     )
 
 

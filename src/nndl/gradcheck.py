@@ -183,10 +183,8 @@ def gradcheck(
     n = n or len(np.atleast_2d(x))
     grads = (gradients or model.gradients)(x, y)
     if regularizer is not None:  # + ∂Ω/∂w on the regularised arrays (the weights)
-        params = model.named_parameters().items()
-        for (name, p), flag in zip(params, model.regularized(), strict=True):
-            if flag:
-                regularizer.add_gradient(p, grads[name], n)
+        model.add_penalty_gradient([grads[name] for name in model.named_parameters()],
+                                   regularizer, n)
 
     def cost() -> float:
         return model.total_cost(x, y, regularizer=regularizer, n=n)
@@ -209,7 +207,7 @@ def _layer_numbers(model: Any) -> list[int]:
         return list(range(len(model.layers)))
     numbers, book = [], 1
     for layer in model.layers:
-        book += not layer.train_only
+        book += bool(layer.params)  # dropout is no layer of the book's
         numbers.append(book)
     return numbers
 

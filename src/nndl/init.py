@@ -26,9 +26,10 @@ A layer may also say ``"auto"``: ``"he"`` for ReLU-like activations,
 Examples
 --------
 >>> import numpy as np
->>> b, w = initial_parameters([784, 30, 10], "he", np.random.default_rng(0), np.float64)
->>> [x.shape for x in w], float(b[0].sum())
-([(30, 784), (10, 30)], 0.0)
+>>> w, b = np.empty((30, 784)), np.empty(30)
+>>> draw(np.random.default_rng(0), [("he", w, b, 784, 30)])
+>>> round(float(w.std() * np.sqrt(784 / 2)), 2), float(b.sum())
+(1.0, 0.0)
 >>> sorted(SCHEMES)
 ['glorot', 'he', 'lecun', 'normal', 'scaled_normal']
 """
@@ -79,44 +80,25 @@ def resolve(name: str, activation_name: str) -> str:
 
 
 def draw(
-    name: str,
     rng: np.random.Generator,
-    w_shape: tuple[int, ...],
-    fan_in: int,
-    fan_out: int,
-    dtype: np.dtype,
-) -> tuple[NDArray, NDArray]:
-    """Return ``(w, b)`` for one layer: ``w`` of ``w_shape``, one bias per ``w_shape[0]``."""
-    std, normal_biases = SCHEMES[check_scheme(name)]
-    n = w_shape[0]
-    b = rng.standard_normal(n).astype(dtype) if normal_biases else np.zeros(n, dtype=dtype)
-    w = rng.standard_normal(w_shape)
-    scale = std(fan_in, fan_out)
-    if scale != 1.0:
-        w *= scale
-    return w.astype(dtype, copy=False), b
+    layers: list[tuple[str, NDArray, NDArray, int, int]],
+) -> None:
+    """Draw initial values into each layer's ``(scheme, w, b, fan_in, fan_out)``, in place.
 
-
-def initial_parameters(
-    sizes: list[int], scheme: str, rng: np.random.Generator, dtype: np.dtype
-) -> tuple[list[NDArray], list[NDArray]]:
-    """Return ``(biases, weights)`` of a fully connected net, in the seed's order.
-
-    The seed draws every layer's biases first, then every layer's weights
-    (``Network.__init__`` of the book's network.py); the same seed then gives
-    the same network here.
+    Every layer's biases first, then every layer's weights: for one layer,
+    b then w; for the book's ``Network``, which draws all its layers from one
+    generator, the seed's order (``Network.__init__`` of network.py), so the
+    same seed gives the same network here.  The one path by which every
+    layer gets its initial weights.
     """
-    std, normal_biases = SCHEMES[check_scheme(scheme)]
-    pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
-    if normal_biases:
-        biases = [rng.standard_normal(n_out).astype(dtype) for _, n_out in pairs]
-    else:
-        biases = [np.zeros(n_out, dtype=dtype) for _, n_out in pairs]
-    weights = []
-    for n_in, n_out in pairs:
-        w = rng.standard_normal((n_out, n_in))
-        scale = std(n_in, n_out)
+    for scheme, _, b, _, _ in layers:
+        if SCHEMES[check_scheme(scheme)].normal_biases:
+            b[...] = rng.standard_normal((b.shape[0],)).astype(b.dtype)
+        else:
+            b[...] = 0.0
+    for scheme, w, _, fan_in, fan_out in layers:
+        draws: NDArray = rng.standard_normal(w.shape)
+        scale = SCHEMES[scheme].std(fan_in, fan_out)
         if scale != 1.0:
-            w *= scale
-        weights.append(w.astype(dtype))
-    return biases, weights
+            draws *= scale
+        w[...] = draws.astype(w.dtype, copy=False)

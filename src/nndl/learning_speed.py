@@ -38,16 +38,14 @@ from typing import Any
 
 import numpy as np
 
+from nndl.layers.base import EVAL_BATCH
+
 __all__ = ["GRADIENT_EXAMPLES", "bias_gradients", "format_norms", "gradient_norms",
            "layer_labels"]
 
 #: Training examples the monitor averages over: the first this many (the book used 1,000).
 GRADIENT_EXAMPLES = 1000
-#: Rows per backpropagation when averaging (bounds the memory of a convolutional net).
-CHUNK = 500
-
-
-def bias_gradients(model: Any, x: Any, y: Any, *, chunk: int = CHUNK) -> list[np.ndarray]:
+def bias_gradients(model: Any, x: Any, y: Any, *, chunk: int = EVAL_BATCH) -> list[np.ndarray]:
     """The mean ∂C/∂bˡ over the rows of ``x``, one array per layer with parameters.
 
     ``y`` holds labels or target rows.  Computed ``chunk`` rows at a time and

@@ -33,9 +33,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nndl import _validate
+from nndl import init as init_module
 from nndl.activations import Activation, layer_activations
 from nndl.costs import Cost, get_cost
-from nndl.init import check_scheme, initial_parameters
 from nndl.layers.base import Layer
 from nndl.layers.dense import Dense
 from nndl.layers.dropout import Dropout
@@ -130,7 +130,7 @@ class Network(Sequential):
         #: σ of each weight layer, in order: hidden ones, then the output one.
         self.activations: list[Activation] = hidden + [self.output_activation]
         self.dropout = _validate.dropout_rates(dropout, n_hidden)
-        self.init = check_scheme(init)
+        self.init = init_module.check_scheme(init)
         layers: list[Layer] = []
         for i, (n, sigma) in enumerate(zip(self.sizes[1:], self.activations, strict=True)):
             layers.append(Dense(n, sigma, init=self.init))
@@ -139,16 +139,14 @@ class Network(Sequential):
         super().__init__(
             layers, input_shape=(self.sizes[0],), cost=cost_fn, seed=seed, dtype=dtype
         )
+        # Every bias, then every weight, from the network's generator (the seed's order).
+        dense = [layer for layer in self.layers if isinstance(layer, Dense)]
+        init_module.draw(self.rng, [layer.init_target() for layer in dense])
 
-    def _layer_rng(self) -> np.random.Generator:
-        """The network's own generator: dropout masks come from it, as the shuffles do."""
-        return self.rng
-
-    def init_parameters(self) -> None:
-        """Draw every bias, then every weight, from the network's generator (the seed's order)."""
-        biases, weights = initial_parameters(self.sizes, self.init, self.rng, self.dtype)
-        self.biases = biases
-        self.weights = weights
+    def _layer_rng(self, layer: Layer) -> np.random.Generator | None:
+        """Dropout masks come from the network's own generator, as the shuffles do; the
+        dense layers get none: the network draws their weights itself, in the seed's order."""
+        return None if isinstance(layer, Dense) else self.rng
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments, as JSON-ready values (saved in model files).

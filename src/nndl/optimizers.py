@@ -1,11 +1,11 @@
 """Optimisers: how a gradient becomes a step.  They work on any model.
 
 An optimiser's :meth:`Optimizer.step` takes two parallel lists, the
-parameter arrays and their (mean, mini-batch) gradients, and updates the
-parameters **in place**.  The gradient arrays are scratch space: a step may
-overwrite them (it saves a temporary array per parameter).  State such as
-velocities is allocated lazily on the first step, one array per parameter,
-in the parameter's dtype.
+parameter arrays and their (mean, mini-batch) gradients ∂C/∂θ, and updates
+the parameters **in place**; the gradients are left as they are.  Every
+model's training step goes through it, plain SGD included.  State such as
+velocities — and one scratch array per parameter, so that a step allocates
+nothing — is allocated lazily on the first step, in the parameter's dtype.
 
 ``SGD``
     p → p − η g  (the seed's update).
@@ -73,9 +73,9 @@ class SGD(Optimizer):
     name = "sgd"
 
     def step(self, params: Arrays, grads: Arrays, eta: float) -> None:
-        for p, g in zip(params, grads, strict=True):
-            g *= eta  # the gradient is a scratch array: scale it in place
-            p -= g
+        for p, g, s in zip(params, grads, self._state("scratch", params), strict=True):
+            np.multiply(g, eta, out=s)  # η g
+            p -= s
 
 
 class Momentum(Optimizer):
@@ -91,11 +91,11 @@ class Momentum(Optimizer):
         self.velocity = None
 
     def step(self, params: Arrays, grads: Arrays, eta: float) -> None:
-        velocity = self._state("velocity", params)
-        for p, g, v in zip(params, grads, velocity, strict=True):
+        velocity, scratch = self._state("velocity", params), self._state("scratch", params)
+        for p, g, v, s in zip(params, grads, velocity, scratch, strict=True):
             v *= self.mu
-            g *= eta
-            v -= g
+            np.multiply(g, eta, out=s)  # η g
+            v -= s
             p += v
 
     def config(self) -> dict[str, Any]:
@@ -122,19 +122,20 @@ class Adam(Optimizer):
 
     def step(self, params: Arrays, grads: Arrays, eta: float) -> None:
         ms, vs = self._state("m", params), self._state("v", params)
+        scratch = self._state("scratch", params)
         self.t += 1
         # Fold both bias corrections into the step size and ε (exactly equal):
         # m̂/(√v̂ + ε) = [√(1−β₂ᵗ)/(1−β₁ᵗ)] · m / (√v + ε√(1−β₂ᵗ)).
         c2 = math.sqrt(1.0 - self.beta2**self.t)
         lr = eta * c2 / (1.0 - self.beta1**self.t)
         eps = self.eps * c2
-        for p, g, m, v in zip(params, grads, ms, vs, strict=True):
+        for p, g, m, v, s in zip(params, grads, ms, vs, scratch, strict=True):
             m *= self.beta1
             m += (1.0 - self.beta1) * g
             v *= self.beta2
-            g *= g
-            g *= 1.0 - self.beta2
-            v += g
+            np.multiply(g, g, out=s)  # (1 − β₂)g²
+            s *= 1.0 - self.beta2
+            v += s
             denom = np.sqrt(v)
             denom += eps
             np.divide(m, denom, out=denom)

@@ -10,11 +10,17 @@ Data arrive as flat rows ``(m, prod(input_shape))`` and are viewed as
 ``(m, *input_shape)`` inside.
 
 Backpropagation is the book's, layer by layer: the output error δᴸ comes
-from the cost (BP1, :meth:`nndl.costs.Cost.delta`), scaled once — by 1/m
-for the mean gradient, by η/m for the book's update step, since everything
-after it is linear in δ — and each layer, from the last to the first, turns
-∂C/∂(its output) into its parameter gradients and ∂C/∂(its input)
-(BP2–BP4, :class:`nndl.layers.Dense`).
+from the cost (BP1, :meth:`nndl.costs.Cost.delta`), scaled once by 1/m for
+the gradient of the mean cost — everything after it is linear in δ — and
+each layer, from the last to the first, turns ∂C/∂(its output) into its
+parameter gradients ``grads`` and ∂C/∂(its input) (BP2–BP4,
+:class:`nndl.layers.Dense`).  Every training step then goes the same way:
+the regulariser's ∂Ω/∂w is added (:meth:`Sequential.add_penalty_gradient`)
+and the optimiser's ``step`` moves the parameters (plain SGD: θ → θ − η∇).
+
+The layers run as the planner of :mod:`nndl.layers._fused` arranges them
+(a ReLU convolution and the max-pool above it as one fused layer); the
+parameters, configs and descriptions are those of :attr:`Sequential.layers`.
 
 **The model protocol** (what :mod:`nndl.training` calls; all public):
 ``n_inputs``, ``n_outputs``, ``dtype``, ``rng``, ``input_shape``,
@@ -25,7 +31,6 @@ after it is linear in δ — and each layer, from the last to the first, turns
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -33,32 +38,25 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nndl import _validate
+from nndl._build import build_layers, memory_needed
+from nndl._state import LayerState
 from nndl.costs import Cost, get_cost
-from nndl.errors import ModelTooLarge
-from nndl.layers.base import ActivatedLayer, Layer, format_shape, layer_from_config
+from nndl.layers._fused import plan_pass
+from nndl.layers.activated import ActivatedLayer
+from nndl.layers.base import EVAL_BATCH, Layer, format_shape, layer_from_config
 from nndl.layers.spec import parse_layers
 from nndl.model import Model
 from nndl.optimizers import SGD, Optimizer
-from nndl.params import ParameterList
 from nndl.regularizers import Regularizer
 
 Array = NDArray[np.floating]
 Step = Callable[[Array, Array, float], None]
 
-#: Rows pushed through the layers at once when evaluating (bounds memory).
-EVAL_BATCH = 512
-#: Refuse a network whose parameters and gradients need more than this share of RAM.
-MEMORY_SHARE = 0.8
+__all__ = ["EVAL_BATCH", "Sequential"]
 
 
-def _physical_memory() -> int | None:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return None
 
-
-class Sequential(Model):
+class Sequential(LayerState, Model):
     """A feed-forward network of layers, trained by mini-batch SGD.
 
     Parameters
@@ -128,75 +126,29 @@ class Sequential(Model):
         self.rng = np.random.default_rng(seed)
         #: Free information a model file carried (:func:`nndl.io.load_model` sets it).
         self.metadata: dict[str, Any] = {}
-        self._plan(n_outputs)
-        self._check_memory()
-        for layer in self.layers:
-            layer.allocate(self.dtype, self._layer_rng())
-        #: (parameter, its gradient buffer) pairs, for the update loops.
-        self._pairs = [
-            (p, layer.grads[name]) for layer in self.layers for name, p in layer.params.items()
-        ]
-        self.init_parameters()
+        stack = self.layers
+        rngs = [self._layer_rng(layer) for layer in stack]
+        self.output_layer: ActivatedLayer = build_layers(
+            stack, self.input_shape, self.dtype, rngs, self.cost, n_outputs)
+        for layer in stack:
+            if isinstance(layer, ActivatedLayer):  # ∂C/∂(data) is never needed
+                layer.needs_input_grad = layer is not stack[0]
+        #: The layers as a pass runs them (:func:`~nndl.layers._fused.plan_pass`).
+        self._pass = plan_pass(stack)
+        #: The trainable arrays, their state-dict keys, and the regularised ones.
+        self._keys = [(layer, name) for layer in stack for name in layer.params]
+        self._params = [layer.params[name] for layer, name in self._keys]
+        self._penalized = [i for i, (_, name) in enumerate(self._keys) if name == "w"]
+        self._sgd = SGD()  # train_step's
 
     # -- building ------------------------------------------------------------
-    def _plan(self, n_outputs: int | None) -> None:
-        """Work out every layer's shapes (nothing allocated); name the layer that does not fit."""
-        shape = self.input_shape
-        for i, layer in enumerate(self.layers):
-            try:
-                shape = layer.plan(shape)
-            except ValueError as exc:
-                raise ValueError(
-                    f"layer {i} ({layer.label()}) cannot take input of shape "
-                    f"{format_shape(shape)}: {exc}"
-                ) from None
-        last = self.layers[-1]
-        where = f"layer {len(self.layers) - 1} ({last.describe()})"
-        if not isinstance(last, ActivatedLayer) or len(shape) != 1:
-            raise ValueError(
-                f"{where} is the output layer: it must be a dense layer giving a vector "
-                f"of class scores, got output shape {format_shape(shape)}"
-            )
-        if n_outputs is not None and shape[0] != n_outputs:
-            raise ValueError(
-                f"{where} is the output layer: it gives {shape[0]} outputs but "
-                f"n_outputs={n_outputs} were asked for"
-            )
-        try:
-            self.cost.check_output(last.activation)
-        except ValueError as exc:
-            raise ValueError(f"{where} is the output layer: {exc}") from None
-        for layer in self.layers:
-            layer.needs_input_grad = True
-        self.layers[0].needs_input_grad = False  # ∂C/∂(data) is never needed
-        for below, layer in zip(self.layers, self.layers[1:], strict=False):
-            layer.fuse_below(below)  # e.g. max-pool applies the ReLU below's σ'
-        self.output_layer: ActivatedLayer = last
-        #: The layers of a pass as evaluated (evaluation, gradient checks): without
-        #: dropout, batch normalisation with its running estimates.
-        self.eval_layers = [layer.evaluated() for layer in self.layers if not layer.train_only]
-
     def memory_estimate(self) -> int:
         """Bytes that the parameters and their gradient buffers take (known before building)."""
-        return 2 * self.n_params * self.dtype.itemsize
+        return memory_needed(self.n_params, self.dtype)
 
-    def _check_memory(self) -> None:
-        need, have = self.memory_estimate(), _physical_memory()
-        if have is not None and need > MEMORY_SHARE * have:
-            raise ModelTooLarge(
-                f"this network has {self.n_params:,} parameters: with their gradients it "
-                f"needs about {need / 2**30:,.1f} GiB ({self.dtype.name}), more than this "
-                f"machine's {have / 2**30:,.1f} GiB of memory allows; use smaller layers"
-            )
-
-    def _layer_rng(self) -> np.random.Generator:
+    def _layer_rng(self, layer: Layer) -> np.random.Generator | None:
         """Each layer's generator: a child of the network's (``spawn`` draws nothing)."""
         return self.rng.spawn(1)[0]
-
-    def init_parameters(self) -> None:
-        """Draw every layer's initial parameters from its generator (see :mod:`nndl.init`)."""
-        for layer in self.layers:
-            layer.init_params(layer.rng)  # type: ignore[arg-type]
 
     # -- shape and description ----------------------------------------------------
     @property
@@ -254,55 +206,6 @@ class Sequential(Model):
             seed=seed,
         )
 
-    # -- parameters: one name → array state dict ------------------------------------
-    def state_dict(self) -> dict[str, Array]:
-        """Every parameter and buffer array by name ``"<layer index>.<name>"`` (the live arrays).
-
-        What a model file holds: :meth:`named_parameters` (trainable) and each
-        layer's buffers (e.g. batch normalisation's running estimates).
-        """
-        return {
-            f"{i}.{name}": p
-            for i, layer in enumerate(self.layers)
-            for name, p in (*layer.params.items(), *layer.buffers.items())
-        }
-
-    def named_parameters(self) -> dict[str, Array]:
-        """The trainable arrays by state-dict name (no buffers): what gradients exist for."""
-        return {
-            f"{i}.{name}": p
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.params.items()
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Copy arrays into the parameters; names and shapes must match :meth:`state_dict`."""
-        own = self.state_dict()
-        missing, extra = sorted(set(own) - set(state)), sorted(set(state) - set(own))
-        if missing or extra:
-            raise ValueError(
-                f"state dict does not fit this network: missing {missing}, unexpected {extra}"
-            )
-        for name, param in own.items():
-            value = np.asarray(state[name])
-            if value.shape != param.shape:
-                raise ValueError(
-                    f"state dict entry {name!r} has shape {value.shape}, expected {param.shape}"
-                )
-            param[...] = value
-
-    def parameters(self) -> list[Array]:
-        """Every trainable array (the arrays themselves, not copies), in state-dict order."""
-        return list(self.named_parameters().values())
-
-    def buffers(self) -> list[Array]:
-        """Every layer's non-trainable state arrays (live), in state-dict order."""
-        return [b for layer in self.layers for b in layer.buffers.values()]
-
-    def regularized(self) -> list[bool]:
-        """For each of :meth:`parameters`, whether a regulariser acts on it (weights: yes)."""
-        return [name == "w" for layer in self.layers for name in layer.params]
-
     # -- forward ---------------------------------------------------------------------
     def forward(self, x: Array) -> Array:
         """Output activations for a validated flat batch ``(m, n_inputs)``; dropout off."""
@@ -311,33 +214,43 @@ class Sequential(Model):
                 [self.forward(x[k : k + EVAL_BATCH]) for k in range(0, len(x), EVAL_BATCH)]
             )
         h = x.reshape(len(x), *self.input_shape)
-        for layer in self.eval_layers:
+        for layer in self._pass:
             h = layer.forward(h, False)
         return h
 
-    def _output_z(self, x: Array) -> Array:
-        """The output layer's weighted input zᴸ for a validated batch, dropout off."""
-        h = x.reshape(len(x), *self.input_shape)
-        for layer in self.eval_layers[:-1]:
-            h = layer.forward(h, False)
-        return self.output_layer._linear(h, False)
-
     # -- backpropagation ---------------------------------------------------------------
-    def _backprop(self, x: Array, y: Array, scale: float, dropout: bool) -> None:
-        """Fill every layer's ``grads`` with ``scale`` × Σ over the batch of ∂C/∂θ."""
-        layers = self.layers if dropout else self.eval_layers
+    def _backprop(self, x: Array, y: Array, train: bool) -> None:
+        """Fill every layer's ``grads`` with ∂C/∂θ of the batch's mean cost C.
+
+        ``train``: a training pass (dropout on, batch statistics), else the
+        network as evaluated."""
         h = x if len(self.input_shape) == 1 else x.reshape(len(x), *self.input_shape)
         # (1) Input: a¹ = x
-        for layer in layers:  # (2) Feedforward, keeping what backward needs
-            h = layer.forward(h, True)
+        for layer in self._pass:  # (2) Feedforward, keeping what backward needs
+            h = layer.forward(h, train)
         out = self.output_layer
-        # (3) Output error, BP1: δᴸ = ∇ₐC ⊙ σ'(zᴸ) (the cost's delta)        (m, n_L)
+        # (3) Output error, BP1: δᴸ = ∇ₐC ⊙ σ'(zᴸ) (the cost's delta), of the mean cost (m, n_L)
         delta = self.cost.delta(out.z, h, y, out.activation)  # type: ignore[arg-type]
-        delta *= scale
+        delta *= 1.0 / len(x)
         # (4), (5) Each layer, last to first: its gradients, then ∂C/∂(its input).
         grad = out.backward_delta(delta)
-        for layer in reversed(layers[:-1]):
+        for layer in reversed(self._pass[:-1]):
             grad = layer.backward(grad)  # type: ignore[arg-type]
+
+    def _grads(self) -> list[Array]:
+        """Every layer's gradient arrays, parallel to :meth:`parameters` (the live arrays)."""
+        return [layer.grads[name] for layer, name in self._keys]
+
+    def add_penalty_gradient(self, grads: list[Array], regularizer: Regularizer, n: int) -> None:
+        """Add ∂Ω/∂w (training-set size ``n``) to the gradients of the regularised arrays.
+
+        ``grads`` is parallel to :meth:`parameters`; the weights are
+        regularised, biases and batch normalisation's γ, β not
+        (:meth:`regularized`).  The one place the penalty's gradient is added:
+        training steps, :meth:`backprop` and :mod:`nndl.gradcheck` use it.
+        """
+        for i in self._penalized:
+            regularizer.add_gradient(self._params[i], grads[i], n)
 
     def gradients(self, x: Any, y: Any, *, dropout: bool = False) -> dict[str, Array]:
         """The gradient of the mean cost over the batch, by state-dict name (copies).
@@ -350,7 +263,7 @@ class Sequential(Model):
         ``y``: labels or target rows.
         """
         x2, y2 = _validate.example_batch(x, y, self.n_inputs, self.n_outputs, self.dtype)
-        self._backprop(x2, y2, 1.0 / len(x2), dropout)
+        self._backprop(x2, y2, dropout)
         return {
             f"{i}.{name}": g.copy()
             for i, layer in enumerate(self.layers)
@@ -372,14 +285,13 @@ class Sequential(Model):
         training-set size ``n`` (default: the rows of ``x``), as :meth:`total_cost`.
         """
         x2, y2 = _validate.example_batch(x, y, self.n_inputs, self.n_outputs, self.dtype)
-        self._backprop(x2, y2, 1.0 / len(x2), False)
-        layers = [layer for layer in self.layers if "w" in layer.params]
-        nabla_b = [layer.grads["b"].copy() for layer in layers]
-        nabla_w = [layer.grads["w"].copy() for layer in layers]
+        self._backprop(x2, y2, False)
+        grads = [g.copy() for g in self._grads()]
         if regularizer is not None:
-            for layer, nw in zip(layers, nabla_w, strict=True):
-                regularizer.add_gradient(layer.params["w"], nw, n or len(x2))
-        return nabla_b, nabla_w
+            self.add_penalty_gradient(grads, regularizer, n or len(x2))
+        named = dict(zip(self._keys, grads, strict=True))
+        layers = [layer for layer in self.layers if "w" in layer.params]
+        return [named[layer, "b"] for layer in layers], [named[layer, "w"] for layer in layers]
 
     # -- cost ----------------------------------------------------------------------------
     def mean_cost(
@@ -387,10 +299,11 @@ class Sequential(Model):
     ) -> float:
         """Mean cost on validated ``(x, target rows)``, dropout off, plus Ω(w) with size ``n``."""
         cost = 0.0
+        out = self.output_layer
         for k in range(0, len(x), EVAL_BATCH):
             xk, yk = x[k : k + EVAL_BATCH], y[k : k + EVAL_BATCH]
-            z = self._output_z(xk)
-            cost += self.cost.fn(z, self.output_layer.activation.fn(z), yk) * len(xk)
+            a = self.forward(xk)
+            cost += self.cost.fn(out.z, a, yk) * len(xk)  # type: ignore[arg-type]
         cost /= max(len(x), 1)
         if regularizer is not None:
             cost += self.penalty(regularizer, n)
@@ -398,9 +311,7 @@ class Sequential(Model):
 
     def penalty(self, regularizer: Regularizer, n: int) -> float:
         """The regulariser's Ω(w) on the weights (not the biases), training-set size ``n``."""
-        flags = self.regularized()
-        weights = [p for p, flag in zip(self.parameters(), flags, strict=True) if flag]
-        return float(regularizer.penalty(weights, n))
+        return float(regularizer.penalty([self._params[i] for i in self._penalized], n))
 
     def total_cost(
         self, x: Any, y: Any, *, regularizer: Regularizer | None = None, n: int | None = None
@@ -434,10 +345,17 @@ class Sequential(Model):
 
     # -- gradient descent ---------------------------------------------------------------
     def train_step(self, x: Array, y: Array, eta: float) -> None:
-        """The book's update on a validated mini-batch: θ → θ − (η/m) Σₓ ∂Cₓ/∂θ."""
-        self._backprop(x, y, eta / len(x), True)  # gradients already times η/m
-        for param, grad in self._pairs:
-            param -= grad
+        """The book's update on a validated mini-batch: θ → θ − (η/m) Σₓ ∂Cₓ/∂θ (plain SGD)."""
+        self._step(x, y, eta, self._sgd, None, 1)
+
+    def _step(self, x: Array, y: Array, eta: float, optimizer: Optimizer,
+              regularizer: Regularizer | None, n: int) -> None:
+        """One training step: ∂C/∂θ by backprop (into ``grads``), + ∂Ω/∂w, the optimiser's step."""
+        self._backprop(x, y, True)
+        grads = self._grads()
+        if regularizer is not None:
+            self.add_penalty_gradient(grads, regularizer, n)
+        optimizer.step(self._params, grads, eta)
 
     def make_step(
         self, optimizer: Optimizer | None = None, regularizer: Regularizer | None = None,
@@ -445,64 +363,13 @@ class Sequential(Model):
     ) -> Step:
         """Return ``step(x, y, eta)``: one training step with this optimiser and regulariser.
 
-        Plain SGD keeps the book's fused update w → (1 − ηλ/n)w − (η/m)Σ∇w
-        (n = training-set size); other optimisers get the mean gradient,
-        plus ∂Ω/∂w, and update :meth:`parameters` in place.
+        Every optimiser goes the same way: the gradient of the mean cost,
+        plus ∂Ω/∂w (n = training-set size), then ``optimizer.step`` on
+        :meth:`parameters` in place (default: plain SGD, θ → θ − η∇).
         """
-        if optimizer is None or type(optimizer) is SGD:
-            if regularizer is None:
-                return self.train_step
-            return self._decay_step(regularizer, n)
-        return self._optimizer_step(optimizer, regularizer, n)
-
-    def _decay_step(self, regularizer: Regularizer, n: int) -> Step:
-        decayed = self.regularized()
+        opt = SGD() if optimizer is None else optimizer
 
         def step(x: Array, y: Array, eta: float) -> None:
-            self._backprop(x, y, eta / len(x), True)
-            for (p, g), flag in zip(self._pairs, decayed, strict=True):
-                if flag:
-                    regularizer.decay(p, eta, n)
-                p -= g
+            self._step(x, y, eta, opt, regularizer, n)
 
         return step
-
-    def _optimizer_step(
-        self, optimizer: Optimizer, regularizer: Regularizer | None, n: int
-    ) -> Step:
-        params, flags = self.parameters(), self.regularized()
-        grads = [g for _, g in self._pairs]
-
-        def step(x: Array, y: Array, eta: float) -> None:
-            self._backprop(x, y, 1.0 / len(x), True)
-            if regularizer is not None:
-                for p, g, flag in zip(params, grads, flags, strict=True):
-                    if flag:
-                        regularizer.add_gradient(p, g, n)
-            optimizer.step(params, grads, eta)
-
-        return step
-
-    # -- the book's view of the parameters ------------------------------------------------
-    @property
-    def weights(self) -> ParameterList:
-        """Each parametrised layer's weight array ``w``, live: ``net.weights[i] = w2``,
-        ``net.weights[i][...] = w2`` and ``net.weights = [...]`` all write into the network."""
-        return ParameterList(
-            [layer.params["w"] for layer in self.layers if "w" in layer.params], "weights"
-        )
-
-    @weights.setter
-    def weights(self, values: Any) -> None:
-        self.weights.assign(values)
-
-    @property
-    def biases(self) -> ParameterList:
-        """Each parametrised layer's bias vector ``b``, live like :attr:`weights`."""
-        return ParameterList(
-            [layer.params["b"] for layer in self.layers if "b" in layer.params], "biases"
-        )
-
-    @biases.setter
-    def biases(self, values: Any) -> None:
-        self.biases.assign(values)

@@ -81,8 +81,7 @@ def build(args: argparse.Namespace) -> tuple[Any, str]:
         return dense, f"--sizes {','.join(map(str, sizes))}"
     _common.refuse_beside_layers(
         "--layers", [name for name in ("sizes", "activation") if getattr(args, name)])
-    from nndl.layers import parse_layers
-    from nndl.layers.base import ActivatedLayer
+    from nndl.layers import ActivatedLayer, parse_layers
 
     layers = parse_layers(args.layers)
     softmax = isinstance(layers[-1], ActivatedLayer) and layers[-1].activation.name == "softmax"

@@ -7,7 +7,8 @@ Examples
 ['conv 20×5×5 relu', 'pool 2×2', 'flatten', 'dense 10 softmax']
 """
 
-from nndl.layers.base import ActivatedLayer, Layer, layer_from_config
+from nndl.layers.activated import ActivatedLayer
+from nndl.layers.base import Layer, layer_from_config
 from nndl.layers.batchnorm import BatchNorm
 from nndl.layers.conv import Conv2D
 from nndl.layers.dense import Dense

@@ -1,46 +1,40 @@
-"""The :class:`Layer` protocol: the building block of every nndl network.
+"""The :class:`Layer` contract: the building block of every nndl network.
 
 A layer works on batch-first arrays: ``x`` of shape ``(m, *input_shape)``
-for a mini-batch of m examples.  Its life has these steps:
+for a mini-batch of m examples.  To write one, implement three methods and
+fill three dicts (docs/custom-layer.md shows a complete one):
 
-``plan(input_shape)``
-    Told the shape of one example (no batch dimension), the layer checks that
-    it can take it and works out the shapes of its parameters
-    (``param_shapes``) and of one output example, allocating nothing (so a
-    network can estimate its memory before it allocates).  A shape it cannot
-    take raises ``ValueError``.
-``allocate(dtype, rng)``, ``init_params(rng)``
-    Create the parameters (and their gradient buffers), then draw their
-    initial values (:mod:`nndl.init`).  ``build`` does all three.
-``forward(x, train)``
-    Returns the output batch.  With ``train=True`` it also keeps what
-    ``backward`` will need (and dropout is active); with ``train=False`` it
-    keeps nothing.
-``backward(grad_out)``
-    Given ∂C/∂y for the output of the last training ``forward``, stores
-    ∂C/∂θ in ``grads[name]`` for each ``params[name]`` and returns ∂C/∂x.
+``build(input_shape) -> output_shape``
+    Told the shape of one example (no batch dimension), check that the layer
+    can take it (raise ``ValueError`` if not), create :attr:`params` — the
+    trainable arrays, initial values drawn from :attr:`rng`, in
+    :attr:`dtype` — and :attr:`buffers` if any, and return the shape of one
+    output example.
+``forward(x, train) -> y``
+    The output batch.  ``train`` says whether this is a training pass
+    (dropout active, batch normalisation on the batch's statistics) or an
+    evaluation.  Either way keep what ``backward`` needs.
+``backward(delta) -> ∂C/∂x``
+    Given δ = ∂C/∂y for the output of the last ``forward``, store ∂C/∂θ in
+    ``grads[name]`` for each ``params[name]`` (write into the array, or
+    assign a new one) and return ∂C/∂x.
+``params``, ``grads``, ``buffers``
+    Dicts of name → array.  The network allocates ``grads`` (zeros, the
+    shapes of ``params``) after ``build``.  ``buffers`` hold state that is
+    not trained but saved with the model (batch normalisation's running
+    estimates); most layers have none.
 
-**Buffers.**  Besides its trainable ``params``, a layer may keep
-``buffers``: state that is not trained by gradient descent but is part of
-the model (batch normalisation's running mean and variance).  They are
-allocated beside the parameters (shapes from ``_buffer_shapes``), saved
-and loaded with them (the network's ``state_dict``), and never touched by
-an optimiser or regulariser nor counted in ``n_params``.  A layer that
-behaves differently when evaluated gives that behaviour as
-:meth:`Layer.evaluated` (the network's passes "as evaluated" use it).
+Everything else has a default: :meth:`label` (the name in tables),
+``_config`` (the constructor arguments, for model files; needed only to save
+and load the layer by its ``kind``).  A layer never averages anything
+itself: every quantity in ``backward`` is linear in δ, so its gradients are
+those of whatever cost δ belongs to (the network passes the mean cost's).
 
-**Which C.**  A layer does not average anything itself: every quantity in
-``backward`` is linear in ``grad_out``, so the gradients it stores are those
-of whatever cost ``grad_out`` belongs to.  The network
-(:class:`~nndl.sequential.Sequential`) scales the output error δᴸ once —
-by 1/m for the mean gradient, by η/m for the book's update step — and
-every ``grads[name]`` carries that scale.
-
-Layers whose output is σ(z) for a pre-activation z (:class:`ActivatedLayer`:
-dense and convolutional) split ``backward`` into the activation's part,
-δ = ∂C/∂z = ∂C/∂a ⊙ σ'(z) (the book's BP2), and :meth:`backward_delta`,
-which takes δ.  The network's output layer is entered at δ directly, with
-δᴸ from the cost's ``delta`` (BP1, :mod:`nndl.costs`).
+The network calls :meth:`setup` (which sets :attr:`rng`, :attr:`dtype` and
+the shapes around ``build``); use it to try a layer on its own.  Speed
+details — reused scratch arrays, the fused convolution + ReLU + max-pool —
+are private to :mod:`nndl.layers.conv` and :mod:`nndl.layers.pool` (and
+:mod:`nndl.layers._fused`, which the network's planner substitutes).
 """
 
 from __future__ import annotations
@@ -51,24 +45,19 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from nndl.activations import Activation, LeakyReLU, get_activation
-from nndl.init import check_scheme, draw, resolve
-
 Array = NDArray[np.floating]
 Shape = tuple[int, ...]
+
+#: Rows pushed through the layers at once outside training — evaluation, costs,
+#: the gradient monitors — which bounds the memory of a pass.
+EVAL_BATCH = 512
+
 
 def format_shape(shape: Shape | None) -> str:
     """Return ``(1,28,28)`` for a shape (compact, for descriptions and messages)."""
     if shape is None:
         return "(?)"
     return "(" + ",".join(str(n) for n in shape) + ")"
-
-
-def positive_int(value: Any, what: str) -> int:
-    """Return ``value`` as an ``int`` if it is an integer ≥ 1, else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{what} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def image_input(
@@ -95,24 +84,8 @@ def image_input(
     return c, h, w
 
 
-def activation_config(activation: Activation) -> str | dict[str, Any]:
-    """JSON-able form of an activation: its name (LeakyReLU with a custom α: a dict)."""
-    if isinstance(activation, LeakyReLU) and activation.alpha != LeakyReLU().alpha:
-        return {"name": activation.name, "alpha": activation.alpha}
-    return activation.name
-
-
-def activation_from_config(spec: Any) -> Activation:
-    """Inverse of :func:`activation_config` (also takes an Activation or a name)."""
-    if isinstance(spec, dict):
-        if spec.get("name") == "leaky_relu":
-            return LeakyReLU(spec.get("alpha", 0.01))
-        spec = spec.get("name")
-    return get_activation(spec)
-
-
 class Layer:
-    """Base class of the layers (see the module docstring for the protocol).
+    """Base class of the layers (see the module docstring for the contract).
 
     Attributes
     ----------
@@ -122,31 +95,28 @@ class Layer:
     buffers : dict of str to ndarray
         Non-trainable state saved with the model (most layers: none).
     input_shape, output_shape : tuple of int or None
-        Shapes of one example, set by :meth:`plan` (or :meth:`build`).
+        Shapes of one example, set by :meth:`setup`.
     rng : numpy.random.Generator or None
-        The generator given to :meth:`build` (initial weights, dropout masks).
-    needs_input_grad : bool
-        When False, :meth:`backward` skips ∂C/∂x and returns None (the network
-        sets it on its first layer, whose input is the data).
+        The layer's generator (initial weights, dropout masks), set by :meth:`setup`.
+    dtype : numpy.dtype
+        The dtype of the parameters, set by :meth:`setup`.
 
     Examples
     --------
     >>> import numpy as np
     >>> from nndl.layers import Flatten
     >>> layer = Flatten()
-    >>> layer.build((2, 3, 3), np.random.default_rng(0), np.float64)
+    >>> layer.setup((2, 3, 3), np.random.default_rng(0), np.float64)
     (18,)
     >>> layer.describe()
     'flatten (2,3,3)→(18)'
     """
 
-    #: Name of the layer type in configs and layer specs.
+    #: Name of the layer type in configs and layer specs (a subclass with a
+    #: kind is registered, so that model files can rebuild it).
     kind: ClassVar[str] = ""
     #: Layer classes by ``kind``, filled in by subclassing.
     registry: ClassVar[dict[str, type[Layer]]] = {}
-    #: True for layers that are the identity when evaluating (dropout): a pass
-    #: without dropout skips them.
-    train_only: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -157,85 +127,47 @@ class Layer:
         self.params: dict[str, Array] = {}
         self.grads: dict[str, Array] = {}
         self.buffers: dict[str, Array] = {}
-        self.param_shapes: dict[str, Shape] = {}
-        self.buffer_shapes: dict[str, Shape] = {}
         self.input_shape: Shape | None = None
         self.output_shape: Shape | None = None
         self.dtype: np.dtype = np.dtype(np.float64)
         self.rng: np.random.Generator | None = None
-        self.needs_input_grad = True
-        self._work: dict[str, Array] = {}  # see work_array
 
-    # -- to be provided by subclasses ------------------------------------
-    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
-        """Return ``(parameter shapes, output shape)`` for ``input_shape``, or raise."""
+    # -- the contract: what a layer implements -----------------------------
+    def build(self, input_shape: Shape) -> Shape:
+        """Check ``input_shape``, create :attr:`params` (and :attr:`buffers`); return
+        the output shape.  Raise ``ValueError`` for a shape the layer cannot take."""
         raise NotImplementedError
-
-    def _buffer_shapes(self) -> dict[str, Shape]:
-        """Shapes of the :attr:`buffers`, once :attr:`param_shapes` are known (default: none)."""
-        return {}
-
-    def init_params(self, rng: np.random.Generator) -> None:
-        """Draw the initial values of :attr:`params` (and set :attr:`buffers`) from ``rng``."""
 
     def forward(self, x: Array, train: bool) -> Array:
         """Return the output for a batch ``x`` of shape ``(m, *input_shape)``."""
         raise NotImplementedError
 
-    def backward(self, grad_out: Array) -> Array | None:
-        """Fill :attr:`grads` from ∂C/∂y; return ∂C/∂x (None if not ``needs_input_grad``)."""
+    def backward(self, delta: Array) -> Array | None:
+        """Fill :attr:`grads` from δ = ∂C/∂y; return ∂C/∂x."""
         raise NotImplementedError
 
-    def fuse_below(self, below: Layer) -> None:
-        """Called by the network, after planning, with the layer whose output this one
-        takes: a layer may take over part of that layer's backward pass (max-pool
-        above a ReLU convolution does).  Default: nothing."""
-
-    def evaluated(self) -> Layer:
-        """The layer as the network evaluates it (default: itself; dropout is left
-        out instead, batch normalisation uses its running estimates)."""
-        return self
-
+    # -- optional, with defaults -------------------------------------------
     def label(self) -> str:
         """Short name of the layer without shapes, e.g. ``conv 20×5×5 relu``."""
-        return self.kind
+        return self.kind or type(self).__name__.lower()
 
     def _config(self) -> dict[str, Any]:
         """Constructor arguments (JSON-able) that rebuild the layer."""
         return {}
 
-    # -- shared behaviour ---------------------------------------------------
-    def plan(self, input_shape: Shape) -> Shape:
-        """Check that the layer takes ``input_shape`` and work out its shapes; allocate nothing.
-
-        Returns the shape of one output example; raises ``ValueError`` if the
-        layer cannot take inputs of this shape.
-        """
-        input_shape = tuple(int(n) for n in input_shape)
-        param_shapes, output_shape = self._shapes(input_shape)
-        self.param_shapes = {k: tuple(v) for k, v in param_shapes.items()}
-        self.buffer_shapes = self._buffer_shapes()
-        self.input_shape, self.output_shape = input_shape, tuple(output_shape)
-        return self.output_shape
-
-    def allocate(self, dtype: Any, rng: np.random.Generator) -> None:
-        """Create zeroed :attr:`params`, :attr:`grads` and :attr:`buffers`; keep ``rng``."""
-        self.dtype = np.dtype(dtype)
-        self.rng = rng
-        self.params = {k: np.zeros(s, dtype=self.dtype) for k, s in self.param_shapes.items()}
-        self.grads = {k: np.zeros(s, dtype=self.dtype) for k, s in self.param_shapes.items()}
-        self.buffers = {k: np.zeros(s, dtype=self.dtype) for k, s in self.buffer_shapes.items()}
-
-    def build(self, input_shape: Shape, rng: np.random.Generator, dtype: Any) -> Shape:
-        """Plan, allocate and initialise the layer for inputs of shape ``input_shape``.
+    # -- provided: what the network calls ------------------------------------
+    def setup(self, input_shape: Shape, rng: np.random.Generator | None, dtype: Any) -> Shape:
+        """Set :attr:`rng` and :attr:`dtype`, :meth:`build` for ``input_shape``, and
+        allocate the :attr:`grads` that ``build`` left out (zeros).
 
         Parameters
         ----------
         input_shape : tuple of int
             Shape of one example, without the batch dimension.
-        rng : numpy.random.Generator
-            Source of the initial weights (and of dropout masks); the layer
-            never uses NumPy's global random state.
+        rng : numpy.random.Generator or None
+            Source of the initial weights (and of dropout masks); a layer never
+            uses NumPy's global random state.  (None: the network draws the
+            weights itself, as :class:`~nndl.network.Network` does.)
         dtype : {"float64", "float32"}
 
         Returns
@@ -248,39 +180,24 @@ class Layer:
         ValueError
             If the layer cannot take inputs of this shape.
         """
-        output_shape = self.plan(input_shape)
-        self.allocate(dtype, rng)
-        self.init_params(rng)
+        self.rng, self.dtype = rng, np.dtype(dtype)
+        input_shape = tuple(int(n) for n in input_shape)
+        output_shape = tuple(int(n) for n in self.build(input_shape))
+        self.input_shape, self.output_shape = input_shape, output_shape
+        for name, p in self.params.items():
+            if self.grads.get(name) is None or self.grads[name].shape != p.shape:
+                self.grads[name] = np.zeros_like(p)
         return output_shape
-
-    def work_array(self, name: str, shape: Shape, like: Array | None = None) -> Array:
-        """A scratch array of the training pass, kept for the next one of the same shape.
-
-        A training step of a convolutional net needs tens of megabytes of
-        temporaries (im2col columns, pre-activations, gradients).  Fresh
-        memory costs the kernel a page fault for every 4 KiB written first;
-        reusing the arrays of the previous step spares that (about a tenth
-        of the step).  The contents are those of the last pass; arrays handed
-        to a caller outside a training pass are never work arrays.  With
-        ``like``, the array has its memory layout (as ``np.empty_like``).
-        """
-        arr = self._work.get(name)
-        layout = _layout(like) if like is not None else None
-        if arr is None or arr.shape != tuple(shape) or arr.dtype != self.dtype or (
-                layout is not None and _layout(arr) != layout):
-            arr = np.empty_like(like) if like is not None else np.empty(shape, self.dtype)
-            self._work[name] = arr
-        return arr
 
     @property
     def built(self) -> bool:
-        """Whether :meth:`plan` has run."""
+        """Whether :meth:`setup` has run."""
         return self.output_shape is not None
 
     @property
     def n_params(self) -> int:
         """Number of trainable numbers."""
-        return sum(math.prod(s) for s in self.param_shapes.values())
+        return sum(p.size for p in self.params.values())
 
     def describe(self) -> str:
         """Return e.g. ``conv 20×5×5 relu (1,28,28)→(20,24,24)`` (shapes once built)."""
@@ -301,64 +218,33 @@ class Layer:
         return f"{type(self).__name__}({args})"
 
 
-class ActivatedLayer(Layer):
-    """A layer computing a = σ(z) from a linear pre-activation z (dense, convolution).
+class PlannedLayer(Layer):
+    """A built-in layer whose parameter shapes are known before anything is allocated.
 
-    Subclasses provide :meth:`_linear` (z from x), :meth:`_fans` and
-    :meth:`backward_delta` (the gradients from δ = ∂C/∂z).  A training
-    ``forward`` keeps ``z`` and ``a``; ``backward_delta`` keeps ``delta``: the
-    values of the last training pass, read by :mod:`nndl.explain` and the
-    gradient monitors.
-
-    Parameters
-    ----------
-    activation : str or Activation
-    init : str
-        A scheme of :mod:`nndl.init`, or ``"auto"``.
+    The network adds them up to refuse a network too large for the machine
+    before allocating it (:class:`~nndl.errors.ModelTooLarge`).  Subclasses
+    give :meth:`shapes` and :meth:`init_params`; ``build`` allocates zeros
+    and calls ``init_params``.  A layer of your own need not be one.
     """
 
-    activation: Activation
-
-    def __init__(self, activation: Any, init: str) -> None:
-        super().__init__()
-        self.activation = activation_from_config(activation)
-        self.init = check_scheme(init, allow_auto=True)
-        self.z: Array | None = None
-        self.a: Array | None = None
-        self.delta: Array | None = None
-
-    def _linear(self, x: Array, train: bool) -> Array:
-        """Return the pre-activation z; with ``train`` keep what :meth:`backward_delta` needs."""
+    def shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], dict[str, Shape], Shape]:
+        """``(parameter shapes, buffer shapes, output shape)`` for ``input_shape``, or raise."""
         raise NotImplementedError
 
-    def _fans(self) -> tuple[int, int]:
-        """``(fan_in, fan_out)`` of one neuron, for the initial weights' scale."""
-        raise NotImplementedError
+    def init_params(self) -> None:
+        """Draw the initial :attr:`params` (and set :attr:`buffers`) from :attr:`rng`."""
 
-    def backward_delta(self, delta: Array) -> Array | None:
-        """Fill :attr:`grads` from δ = ∂C/∂z; return ∂C/∂x (or None)."""
-        raise NotImplementedError
+    def build(self, input_shape: Shape) -> Shape:
+        params, buffers, output_shape = self.shapes(input_shape)
+        self.params = {k: np.zeros(s, dtype=self.dtype) for k, s in params.items()}
+        self.buffers = {k: np.zeros(s, dtype=self.dtype) for k, s in buffers.items()}
+        self.init_params()
+        return output_shape
 
-    def init_params(self, rng: np.random.Generator) -> None:
-        """Weights and biases drawn by the layer's ``init`` scheme (see :mod:`nndl.init`)."""
-        scheme = resolve(self.init, self.activation.name)
-        w, b = draw(scheme, rng, self.param_shapes["w"], *self._fans(), self.dtype)
-        self.params["w"][...] = w
-        self.params["b"][...] = b
-
-    def forward(self, x: Array, train: bool) -> Array:
-        z = self._linear(x, train)  # zˡ = wˡaˡ⁻¹ + bˡ
-        a = self.activation.fn(z)  # aˡ = σ(zˡ)
-        if train:
-            self.z, self.a = z, a
-        return a
-
-    def backward(self, grad_out: Array) -> Array | None:
-        if self.z is None or self.a is None:
-            raise RuntimeError(f"{self.label()}: backward() needs a forward(x, train=True) first")
-        # BP2's second factor: δˡ = ∂C/∂aˡ ⊙ σ'(zˡ)                    (m, *output_shape)
-        delta = self.activation.backward(self.z, self.a, grad_out)
-        return self.backward_delta(delta)
+    def planned_size(self, input_shape: Shape) -> tuple[int, Shape]:
+        """``(trainable numbers, output shape)`` for ``input_shape``, allocating nothing."""
+        params, _, output_shape = self.shapes(tuple(int(n) for n in input_shape))
+        return sum(math.prod(s) for s in params.values()), tuple(output_shape)
 
 
 def layer_from_config(config: dict[str, Any]) -> Layer:
@@ -381,8 +267,3 @@ def layer_from_config(config: dict[str, Any]) -> Layer:
         return cls(**args)
     except TypeError as exc:
         raise ValueError(f"bad config for layer type {kind!r}: {exc}") from None
-
-
-def _layout(arr: Array) -> tuple[int, ...]:
-    """The order of ``arr``'s axes from the slowest-varying in memory to the fastest."""
-    return tuple(sorted(range(arr.ndim), key=lambda i: -abs(arr.strides[i])))

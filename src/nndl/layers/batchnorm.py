@@ -19,15 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from nndl.activations import Activation, Linear, Softmax
-from nndl.layers.base import (
-    Array,
-    Layer,
-    Shape,
-    activation_config,
-    activation_from_config,
-    format_shape,
-)
+from nndl.activations import Activation, Linear, Softmax, get_activation
+from nndl.layers.base import Array, PlannedLayer, Shape, format_shape
 
 
 def _number(value: Any, what: str, low: float, high: float, closed_low: bool) -> float:
@@ -43,7 +36,7 @@ def _number(value: Any, what: str, low: float, high: float, closed_low: bool) ->
     return float(value)
 
 
-class BatchNorm(Layer):
+class BatchNorm(PlannedLayer):
     """Batch normalisation ``(m, n)`` → ``(m, n)`` or ``(m, C, H, W)`` → ``(m, C, H, W)``.
 
     Training (``forward(x, train=True)``) normalises with the batch's mean
@@ -64,9 +57,9 @@ class BatchNorm(Layer):
     not counted in :attr:`n_params`.  Nor does a regulariser decay γ or β
     (it acts on weights named ``w`` only).
 
-    In a :class:`~nndl.sequential.Sequential`, a pass "as evaluated" (the
-    gradients that :mod:`nndl.gradcheck` checks, :mod:`nndl.explain`) uses
-    the running estimates — see :meth:`evaluated`; a training step uses
+    A pass "as evaluated" (``train=False``: the gradients that
+    :mod:`nndl.gradcheck` checks, :mod:`nndl.explain`) uses the running
+    estimates, and its ``backward`` holds them fixed; a training pass uses
     the batch's.
 
     Parameters
@@ -91,7 +84,7 @@ class BatchNorm(Layer):
     --------
     >>> import numpy as np
     >>> bn = BatchNorm()
-    >>> bn.build((3,), np.random.default_rng(0), np.float64)
+    >>> bn.setup((3,), np.random.default_rng(0), np.float64)
     (3,)
     >>> x = np.array([[1.0, 2.0, 3.0], [3.0, 6.0, 9.0]])
     >>> bn.forward(x, train=True).round(4)        # each column: mean 0, variance 1
@@ -116,14 +109,14 @@ class BatchNorm(Layer):
         super().__init__()
         self.momentum = _number(momentum, "momentum", 0.0, 1.0, closed_low=True)
         self.eps = _number(eps, "eps", 0.0, 1.0, closed_low=False)
-        self.activation = activation_from_config(activation)
+        self.activation = get_activation(activation)
         if isinstance(self.activation, Softmax):
             raise ValueError("batchnorm needs an element-wise activation, not softmax")
         self.z: Array | None = None
         self.a: Array | None = None
         self._x_hat: Array | None = None
         self._inv_std: Array | None = None  # 1/√(σ² + ε), broadcastable to x
-        self._evaluated = _RunningStatistics(self)
+        self._train = True  # whether the last forward was a training pass
 
     def label(self) -> str:
         act = self.activation.name
@@ -131,32 +124,24 @@ class BatchNorm(Layer):
 
     def _config(self) -> dict[str, Any]:
         return {"momentum": self.momentum, "eps": self.eps,
-                "activation": activation_config(self.activation)}
+                "activation": self.activation.config()}
 
-    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
+    def shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], dict[str, Shape], Shape]:
         if len(input_shape) not in (1, 3):
             raise ValueError(
                 "batchnorm needs vectors (n,) or feature maps (channels, height, width), "
                 f"got {format_shape(input_shape)}"
             )
         features = (input_shape[0],)
-        return {"gamma": features, "beta": features}, input_shape
+        return ({"gamma": features, "beta": features},
+                {"running_mean": features, "running_var": features}, input_shape)
 
-    def _buffer_shapes(self) -> dict[str, Shape]:
-        features = self.param_shapes["gamma"]
-        return {"running_mean": features, "running_var": features}
-
-    def init_params(self, rng: np.random.Generator) -> None:
+    def init_params(self) -> None:
         """γ = 1, β = 0 (the identity on normalised inputs); running mean 0, variance 1."""
         self.params["gamma"][...] = 1.0
         self.params["beta"][...] = 0.0
         self.buffers["running_mean"][...] = 0.0
         self.buffers["running_var"][...] = 1.0
-
-    def evaluated(self) -> Layer:
-        """The layer as evaluated: normalising with the running estimates (see
-        :class:`_RunningStatistics`), also when a pass keeps what backward needs."""
-        return self._evaluated
 
     def _axes(self, x: Array) -> tuple[int, ...]:
         """The axes the statistics run over: the batch (and the pixels of a map)."""
@@ -167,8 +152,9 @@ class BatchNorm(Layer):
         return v.reshape(-1) if ndim == 2 else v.reshape(1, -1, 1, 1)
 
     def forward(self, x: Array, train: bool) -> Array:
+        self._train = train
         if not train:
-            return self._evaluated.forward(x, False)
+            return self._evaluate(x)
         axes, n = self._axes(x), x.size // x.shape[1]  # N values per feature
         gamma = self._per_feature(self.params["gamma"], x.ndim)
         beta = self._per_feature(self.params["beta"], x.ndim)
@@ -195,75 +181,52 @@ class BatchNorm(Layer):
         running_var *= k
         running_var += (1.0 - k) * var * (n / max(n - 1, 1))
 
-    def backward(self, grad_out: Array) -> Array | None:
-        """From ∂C/∂a: ∂C/∂γ, ∂C/∂β ``(C,)`` and ∂C/∂x (through the batch statistics)."""
+    def _affine(self, ndim: int) -> tuple[Array, Array]:
+        """``(1/√(running_var + ε), running_mean)``, shaped to broadcast against x."""
+        inv_std = 1.0 / np.sqrt(self.buffers["running_var"] + self.eps)
+        mean = self.buffers["running_mean"]
+        return self._per_feature(inv_std, ndim), self._per_feature(mean, ndim)
+
+    def _evaluate(self, x: Array) -> Array:
+        """As evaluated: z = γ(x − running_mean)/√(running_var + ε) + β, a = σ(z)."""
+        inv_std, mean = self._affine(x.ndim)
+        x_hat = (x - mean) * inv_std
+        z = x_hat * self._per_feature(self.params["gamma"], x.ndim) + self._per_feature(
+            self.params["beta"], x.ndim)
+        a = self.activation.fn(z)
+        self._x_hat, self._inv_std, self.z, self.a = x_hat, inv_std, z, a
+        return a
+
+    def _backward_evaluated(self, g: Array, x_hat: Array) -> Array:
+        """With the running estimates fixed: x̂ = (x − running_mean)/√(running_var + ε),
+        ∂C/∂β = Σ g,  ∂C/∂γ = Σ g ⊙ x̂,  ∂C/∂x = g ⊙ γ/√(running_var + ε)."""
+        axes = self._axes(g)
+        self.grads["beta"][...] = g.sum(axis=axes)
+        self.grads["gamma"][...] = np.sum(g * x_hat, axis=axes)
+        inv_std, _ = self._affine(g.ndim)
+        return g * (self._per_feature(self.params["gamma"], g.ndim) * inv_std)
+
+    def backward(self, delta: Array) -> Array | None:
+        """From ∂C/∂a: ∂C/∂γ, ∂C/∂β ``(C,)`` and ∂C/∂x (through the batch statistics
+        after a training pass; with the running estimates fixed after an evaluation)."""
         x_hat, inv_std = self._x_hat, self._inv_std
         if x_hat is None or inv_std is None or self.z is None or self.a is None:
-            raise RuntimeError("batchnorm: backward() needs a forward(x, train=True) first")
+            raise RuntimeError("batchnorm: backward() needs a forward() first")
         # g = ∂C/∂z = ∂C/∂a ⊙ σ'(z) (a product keeps the conv's memory layout)  x's shape
-        g = _through_activation(self.activation, self.z, self.a, grad_out)
+        g = _through_activation(self.activation, self.z, self.a, delta)
+        if not self._train:
+            return self._backward_evaluated(g, x_hat)
         axes, n = self._axes(g), g.size // g.shape[1]
         # ∂C/∂β = Σ g;  ∂C/∂γ = Σ g ⊙ x̂  (sums over the batch and pixels)   (C,)
         sum_g = g.sum(axis=axes, keepdims=True)
         sum_gx = np.sum(g * x_hat, axis=axes, keepdims=True)
         self.grads["beta"][...] = sum_g.reshape(-1)
         self.grads["gamma"][...] = sum_gx.reshape(-1)
-        if not self.needs_input_grad:
-            return None
         # μ_B and σ²_B depend on every x of the batch; summing those paths gives
         # ∂C/∂x = (γ / (N√(σ²_B + ε))) ⊙ (N·g − Σ g − x̂ ⊙ Σ(g ⊙ x̂))          x's shape
         gamma = self._per_feature(self.params["gamma"], g.ndim)
         scale = gamma * inv_std / n
         return scale * (n * g - sum_g - x_hat * sum_gx)
-
-
-class _RunningStatistics(Layer):
-    """A :class:`BatchNorm` as evaluated: z = γ(x − running_mean)/√(running_var + ε) + β.
-
-    It shares the layer's arrays (``params``, ``grads``, ``buffers``), so the
-    gradients it computes — of the network as evaluated, with the running
-    estimates fixed — land in the layer's ``grads``:
-
-        x̂ = (x − running_mean)/√(running_var + ε)
-        ∂C/∂β = Σ g,  ∂C/∂γ = Σ g ⊙ x̂,  ∂C/∂x = g ⊙ γ/√(running_var + ε)
-    """
-
-    def __init__(self, bn: BatchNorm) -> None:
-        super().__init__()
-        self.bn = bn  # its arrays are read through it: allocate() replaces the dicts
-        self._x_hat: Array | None = None
-        self.z: Array | None = None
-        self.a: Array | None = None
-
-    def _affine(self, ndim: int) -> tuple[Array, Array]:
-        """``(1/√(running_var + ε), running_mean)``, shaped to broadcast against x."""
-        bn = self.bn
-        inv_std = 1.0 / np.sqrt(bn.buffers["running_var"] + bn.eps)
-        return bn._per_feature(inv_std, ndim), bn._per_feature(bn.buffers["running_mean"], ndim)
-
-    def forward(self, x: Array, train: bool) -> Array:
-        bn = self.bn
-        inv_std, mean = self._affine(x.ndim)
-        x_hat = (x - mean) * inv_std
-        z = x_hat * bn._per_feature(bn.params["gamma"], x.ndim) + bn._per_feature(
-            bn.params["beta"], x.ndim)
-        a = bn.activation.fn(z)
-        if train:
-            self._x_hat, self.z, self.a = x_hat, z, a
-        return a
-
-    def backward(self, grad_out: Array) -> Array | None:
-        bn = self.bn
-        if self._x_hat is None or self.z is None or self.a is None:
-            raise RuntimeError("batchnorm: backward() needs a forward(x, train=True) first")
-        g = _through_activation(bn.activation, self.z, self.a, grad_out)
-        axes = bn._axes(g)
-        bn.grads["beta"][...] = g.sum(axis=axes)
-        bn.grads["gamma"][...] = np.sum(g * self._x_hat, axis=axes)
-        if not bn.needs_input_grad:
-            return None
-        inv_std, _ = self._affine(g.ndim)
-        return g * (bn._per_feature(bn.params["gamma"], g.ndim) * inv_std)
 
 
 def _through_activation(activation: Activation, z: Array, a: Array, grad_a: Array) -> Array:

@@ -28,15 +28,11 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from nndl.activations import Activation, Softmax
-from nndl.layers.base import (
-    ActivatedLayer,
-    Array,
-    Shape,
-    activation_config,
-    image_input,
-    positive_int,
-)
+from nndl._validate import positive_int
+from nndl.activations import Activation, ReLU, Softmax
+from nndl.layers._scratch import work_array
+from nndl.layers.activated import ActivatedLayer
+from nndl.layers.base import Array, Shape, image_input
 
 
 def _pair(value: Any, what: str) -> tuple[int, int]:
@@ -76,7 +72,7 @@ class Conv2D(ActivatedLayer):
     --------
     >>> import numpy as np
     >>> conv = Conv2D(20, 5)
-    >>> conv.build((1, 28, 28), np.random.default_rng(0), np.float32)
+    >>> conv.setup((1, 28, 28), np.random.default_rng(0), np.float32)
     (20, 24, 24)
     >>> conv.describe()
     'conv 20×5×5 relu (1,28,28)→(20,24,24)'
@@ -103,9 +99,7 @@ class Conv2D(ActivatedLayer):
             raise ValueError("conv layers need an element-wise activation, not softmax")
         self._cols: Array | None = None
         self._x_shape: Shape | None = None
-        #: True when the layer above (a max-pool) hands :meth:`backward` δ itself,
-        #: having applied σ'(z) on its side (see :meth:`MaxPool2D.fuse_below`).
-        self.delta_from_above = False
+        self._work: dict[str, Array] = {}  # scratch arrays of the training pass
 
     def label(self) -> str:
         kh, kw = self.kernel_size
@@ -116,21 +110,20 @@ class Conv2D(ActivatedLayer):
         return {
             "filters": self.filters,
             "kernel_size": list(self.kernel_size),
-            "activation": activation_config(self.activation),
+            "activation": self.activation.config(),
             "stride": self.stride,
             "init": self.init,
         }
 
-    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
-        self.delta_from_above = False  # until a network fuses this layer with the one above
+    def shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], dict[str, Shape], Shape]:
         c, h, w = image_input(input_shape, "conv", self.kernel_size, "input")
         kh, kw = self.kernel_size
         s = self.stride
         params = {"w": (self.filters, c, kh, kw), "b": (self.filters,)}
-        return params, (self.filters, (h - kh) // s + 1, (w - kw) // s + 1)
+        return params, {}, (self.filters, (h - kh) // s + 1, (w - kw) // s + 1)
 
     def _fans(self) -> tuple[int, int]:
-        _, c, kh, kw = self.param_shapes["w"]
+        _, c, kh, kw = self.params["w"].shape
         return c * kh * kw, self.filters * kh * kw
 
     def _im2col(self, xt: Array, train: bool) -> Array:
@@ -151,47 +144,47 @@ class Conv2D(ActivatedLayer):
             win = win[:, : (ho - 1) * s + 1 : s, : (wo - 1) * s + 1 : s]
         # The one copy of the forward pass; runs of Wo·m contiguous numbers.
         shape = (c, kh, kw, ho, wo, m)
-        cols = self.work_array("cols", shape) if train else np.empty(shape, xt.dtype)
+        cols = self._scratch("cols", shape) if train else np.empty(shape, xt.dtype)
         np.copyto(cols, win.transpose(0, 4, 5, 1, 2, 3))
         return cols.reshape(c * kh * kw, ho * wo * m)
 
-    def _linear(self, x: Array, train: bool) -> Array:
+    def _scratch(self, name: str, shape: Shape, like: Array | None = None) -> Array:
+        return work_array(self._work, name, shape, self.dtype, like)
+
+    def linear(self, x: Array, train: bool) -> Array:
+        """z = w ⋆ x + b ``(m, F, Ho, Wo)``, a view of batch-innermost memory; with
+        ``train`` (a training pass) into scratch arrays kept for the next step."""
         m = len(x)
         f = self.filters
         _, ho, wo = self.output_shape  # type: ignore[misc]
         cols = self._im2col(x.transpose(1, 2, 3, 0), train)  # (K, Ho·Wo·m)
         w2 = self.params["w"].reshape(f, -1)  # (F, K)
-        out = self.work_array("z", (f, cols.shape[1])) if train else None
+        out = self._scratch("z", (f, cols.shape[1])) if train else None
         z = np.matmul(w2, cols, out=out)  # zˡ = wˡ ⋆ aˡ⁻¹ + bˡ, one GEMM  (F, Ho·Wo·m)
         z += self.params["b"][:, np.newaxis]
-        if train:
-            self._cols, self._x_shape = cols, x.shape
+        self._cols, self._x_shape = cols, x.shape
         return z.reshape(f, ho, wo, m).transpose(3, 0, 1, 2)  # view   (m, F, Ho, Wo)
 
     def forward(self, x: Array, train: bool) -> Array:
-        z = self._linear(x, train)  # zˡ = wˡ ⋆ aˡ⁻¹ + bˡ                      (m, F, Ho, Wo)
-        a = self.work_array("a", z.shape, like=z) if train else np.empty_like(z)  # z's layout
-        self.activation.fn_into(z, a)  # aˡ = σ(zˡ)
-        if train:
-            self.z, self.a = z, a
+        z = self.linear(x, train)  # zˡ = wˡ ⋆ aˡ⁻¹ + bˡ                      (m, F, Ho, Wo)
+        a = self._scratch("a", z.shape, like=z) if train else np.empty_like(z)  # z's layout
+        _activate_into(self.activation, z, a)  # aˡ = σ(zˡ)
+        self.z, self.a = z, a
         return a
 
-    def backward(self, grad_out: Array) -> Array | None:
+    def backward(self, delta: Array) -> Array | None:
         """From ∂C/∂a ``(m, F, Ho, Wo)``: δ, the gradients, and ∂C/∂x ``(m, C, H, W)``."""
         if self.z is None or self.a is None:
-            raise RuntimeError(f"{self.label()}: backward() needs a forward(x, train=True) first")
-        if self.delta_from_above:
-            return self.backward_delta(grad_out)  # the pool above applied σ'(z) already
+            raise RuntimeError(f"{self.label()}: backward() needs a forward() first")
         # BP2's second factor, δ = ∂C/∂a ⊙ σ'(z): an element-wise product keeps
         # z's batch-innermost layout (np.where would not, and is slower)  (m, F, Ho, Wo)
-        delta = grad_out * self.activation.prime(self.z, self.a)
-        return self.backward_delta(delta)
+        return self.backward_delta(delta * self.activation.prime(self.z, self.a))
 
     def backward_delta(self, delta: Array) -> Array | None:
         """Gradients from δ = ∂C/∂z of shape ``(m, F, Ho, Wo)``; return ∂C/∂x ``(m, C, H, W)``."""
         cols = self._cols
         if cols is None or self._x_shape is None:
-            raise RuntimeError("conv: backward() needs a forward(x, train=True) first")
+            raise RuntimeError("conv: backward() needs a forward() first")
         self.delta = delta
         f = self.filters
         kh, kw = self.kernel_size
@@ -211,12 +204,20 @@ class Conv2D(ActivatedLayer):
         # convolution of δ with the flipped kernel.  As matrices: every column
         # of Wᵀδ holds the K contributions of one output pixel to its window …
         dcols = np.matmul(self.params["w"].reshape(f, -1).T, d2,
-                          out=self.work_array("dcols", (c * kh * kw, d2.shape[1])))
+                          out=self._scratch("dcols", (c * kh * kw, d2.shape[1])))
         dcols = dcols.reshape(c, kh, kw, ho, wo, m)
         # … and col2im adds each kernel offset (p, q) back where it came from.
-        dx = self.work_array("dx", (c, h, w, m))  # batch innermost, like cols
+        dx = self._scratch("dx", (c, h, w, m))  # batch innermost, like cols
         dx[...] = 0.0
         for p in range(kh):
             for q in range(kw):
                 dx[:, p : p + (ho - 1) * s + 1 : s, q : q + (wo - 1) * s + 1 : s] += dcols[:, p, q]
         return dx.transpose(3, 0, 1, 2)  # view                          (m, C, H, W)
+
+
+def _activate_into(activation: Activation, z: Array, out: Array) -> None:
+    """Write σ(z) into ``out`` (ReLU without a temporary: the common case)."""
+    if type(activation) is ReLU:
+        np.maximum(z, 0.0, out=out)
+    else:
+        out[...] = activation.fn(z)

@@ -6,22 +6,18 @@ from typing import Any
 
 import numpy as np
 
+from nndl._validate import positive_int
 from nndl.activations import Activation
-from nndl.layers.base import (
-    ActivatedLayer,
-    Array,
-    Shape,
-    activation_config,
-    format_shape,
-    positive_int,
-)
+from nndl.layers.activated import ActivatedLayer
+from nndl.layers.base import Array, Shape, format_shape
 
 
 class Dense(ActivatedLayer):
     """Fully connected layer ``(m, n_in)`` → ``(m, n)``: a = σ(x·wᵀ + b).
 
-    This is where the book's equations BP2–BP4 are computed (BP1 is the
-    cost's, :mod:`nndl.costs`); see :meth:`backward`.
+    This is where the book's equations BP3–BP4 and BP2's first factor are
+    computed (BP1 is the cost's, :mod:`nndl.costs`; BP2's σ' is
+    :meth:`ActivatedLayer.backward`); see :meth:`backward_delta`.
 
     Parameters
     ----------
@@ -43,7 +39,7 @@ class Dense(ActivatedLayer):
     --------
     >>> import numpy as np
     >>> dense = Dense(10, "softmax")
-    >>> dense.build((100,), np.random.default_rng(0), np.float32)
+    >>> dense.setup((100,), np.random.default_rng(0), np.float32)
     (10,)
     >>> dense.describe(), dense.params["w"].shape
     ('dense 10 softmax (100)→(10)', (10, 100))
@@ -62,42 +58,32 @@ class Dense(ActivatedLayer):
         return f"dense {self.n} {self.activation.name}"
 
     def _config(self) -> dict[str, Any]:
-        return {"n": self.n, "activation": activation_config(self.activation), "init": self.init}
+        return {"n": self.n, "activation": self.activation.config(), "init": self.init}
 
-    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
+    def shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], dict[str, Shape], Shape]:
         if len(input_shape) != 1:
             raise ValueError(
                 f"dense needs vector inputs, got {format_shape(input_shape)}; "
                 "put a flatten layer before it"
             )
         (n_in,) = input_shape
-        return {"w": (self.n, n_in), "b": (self.n,)}, (self.n,)
+        return {"w": (self.n, n_in), "b": (self.n,)}, {}, (self.n,)
 
     def _fans(self) -> tuple[int, int]:
-        return self.param_shapes["w"][1], self.n
+        return self.params["w"].shape[1], self.n
 
-    def _linear(self, x: Array, train: bool) -> Array:
-        if train:
-            self.x = x  # aˡ⁻¹, for BP4
+    def linear(self, x: Array, train: bool) -> Array:
+        self.x = x  # aˡ⁻¹, for BP4
         # (2) Forward: zˡ = wˡaˡ⁻¹ + bˡ; rows are examples, so wa is a·wᵀ    (m, n)
         z = x @ self.params["w"].T
         z += self.params["b"]
         return z
 
-    def backward(self, grad_out: Array) -> Array | None:
-        """From ∂C/∂aˡ ``(m, n)``: δˡ, the gradients, and ∂C/∂aˡ⁻¹ ``(m, n_in)``."""
-        if self.z is None or self.a is None:
-            raise RuntimeError(f"{self.label()}: backward() needs a forward(x, train=True) first")
-        # (4) BP2, second factor: δˡ = ((wˡ⁺¹)ᵀδˡ⁺¹) ⊙ σ'(zˡ), where grad_out
-        #     is (wˡ⁺¹)ᵀδˡ⁺¹ as the layer above returned it               (m, n)
-        delta = self.activation.backward(self.z, self.a, grad_out)
-        return self.backward_delta(delta)
-
     def backward_delta(self, delta: Array) -> Array | None:
         """From δˡ = ∂C/∂zˡ ``(m, n)``: the gradients, and ∂C/∂aˡ⁻¹ ``(m, n_in)``."""
         x = self.x
         if x is None:
-            raise RuntimeError("dense: backward() needs a forward(x, train=True) first")
+            raise RuntimeError("dense: backward() needs a forward() first")
         self.delta = delta
         # (5) BP3: ∂C/∂bˡⱼ = δˡⱼ, summed over the m rows                   (n,)
         np.add.reduce(delta, axis=0, out=self.grads["b"])

@@ -16,9 +16,9 @@ class Dropout(Layer):
     by 1/(1 − p), so E[y] = x and evaluation (``train=False``) is simply the
     identity — no rescaling of the weights afterwards, unlike the book's
     network3, which scales at evaluation instead.  The mask is drawn from the
-    generator given to :meth:`build` (never NumPy's global state), so a seeded
-    network drops the same neurons every run.  ``backward`` multiplies by
-    the mask of the last training ``forward``.
+    layer's generator (never NumPy's global state), so a seeded network drops
+    the same neurons every run.  ``backward`` multiplies by the mask of the
+    last ``forward`` (after an evaluation: the identity).
 
     Parameters
     ----------
@@ -29,7 +29,7 @@ class Dropout(Layer):
     --------
     >>> import numpy as np
     >>> drop = Dropout(0.5)
-    >>> drop.build((4,), np.random.default_rng(0), np.float64)
+    >>> drop.setup((4,), np.random.default_rng(0), np.float64)
     (4,)
     >>> drop.forward(np.ones((1, 4)), train=False)
     array([[1., 1., 1., 1.]])
@@ -38,7 +38,6 @@ class Dropout(Layer):
     """
 
     kind = "dropout"
-    train_only = True
 
     def __init__(self, p: float) -> None:
         super().__init__()
@@ -54,25 +53,20 @@ class Dropout(Layer):
     def _config(self) -> dict[str, Any]:
         return {"p": self.p}
 
-    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
-        return {}, input_shape
+    def build(self, input_shape: Shape) -> Shape:
+        return input_shape
 
     def forward(self, x: Array, train: bool) -> Array:
         if not train or self.p == 0.0:
+            self._mask = None  # the identity
             return x
         if self.rng is None:
-            raise RuntimeError("dropout: build() the layer before training with it")
+            raise RuntimeError("dropout: setup() the layer before training with it")
         dtype = x.dtype if x.dtype in (np.float32, np.float64) else self.dtype
         mask = self.rng.random(x.shape, dtype=dtype) >= self.p
         self._mask = mask.astype(dtype)
         self._mask *= 1.0 / (1.0 - self.p)
         return x * self._mask
 
-    def backward(self, grad_out: Array) -> Array | None:
-        if not self.needs_input_grad:
-            return None
-        if self.p == 0.0:
-            return grad_out
-        if self._mask is None:
-            raise RuntimeError("dropout: backward() needs a forward(x, train=True) first")
-        return grad_out * self._mask
+    def backward(self, delta: Array) -> Array | None:
+        return delta if self._mask is None else delta * self._mask

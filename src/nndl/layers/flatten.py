@@ -14,19 +14,17 @@ class Flatten(Layer):
     --------
     >>> import numpy as np
     >>> flat = Flatten()
-    >>> flat.build((40, 4, 4), np.random.default_rng(0), np.float32)
+    >>> flat.setup((40, 4, 4), np.random.default_rng(0), np.float32)
     (640,)
     """
 
     kind = "flatten"
 
-    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
-        return {}, (math.prod(input_shape),)
+    def build(self, input_shape: Shape) -> Shape:
+        return (math.prod(input_shape),)
 
     def forward(self, x: Array, train: bool) -> Array:
         return x.reshape(len(x), -1)
 
-    def backward(self, grad_out: Array) -> Array | None:
-        if not self.needs_input_grad:
-            return None
-        return grad_out.reshape(len(grad_out), *self.input_shape)  # type: ignore[misc]
+    def backward(self, delta: Array) -> Array | None:
+        return delta.reshape(len(delta), *self.input_shape)  # type: ignore[misc]

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from nndl.activations import ReLU
-from nndl.layers.base import Array, Layer, Shape, image_input, positive_int
-from nndl.layers.conv import Conv2D
+from nndl._validate import positive_int
+from nndl.layers._scratch import work_array
+from nndl.layers.base import Array, Layer, Shape, image_input
 
 
 class MaxPool2D(Layer):
@@ -29,10 +29,10 @@ class MaxPool2D(Layer):
     dq::p]`` (element-wise maxima forward, masked products backward): no
     gather, no argmax, and the output keeps the input's memory layout (the
     convolution's batch-innermost one), so the layers around it read long
-    contiguous runs.  Directly above a ReLU convolution the pool also applies
-    ReLU's derivative, [y > 0], on its small output side (max and ReLU
-    commute), sparing the convolution a pass over its full-size z
-    (see :meth:`fuse_below`).
+    contiguous runs.  Directly above a ReLU convolution the network runs the
+    pair as one fused layer that applies ReLU's derivative, [y > 0], on the
+    pool's small output side (max and ReLU commute), sparing the convolution
+    a pass over its full-size z (:mod:`nndl.layers._fused`).
 
     Parameters
     ----------
@@ -43,7 +43,7 @@ class MaxPool2D(Layer):
     --------
     >>> import numpy as np
     >>> pool = MaxPool2D(2)
-    >>> pool.build((1, 4, 5), np.random.default_rng(0), np.float64)
+    >>> pool.setup((1, 4, 5), np.random.default_rng(0), np.float64)
     (1, 2, 2)
     >>> x = np.arange(20.0).reshape(1, 1, 4, 5)
     >>> pool.forward(x, train=False)[0, 0]
@@ -58,9 +58,7 @@ class MaxPool2D(Layer):
         self.pool = positive_int(pool, "pool size")
         self._x: Array | None = None
         self._y: Array | None = None
-        #: True when the layer below is a ReLU convolution whose σ'(z) this
-        #: layer applies (set by :meth:`fuse_below`).
-        self.applies_relu_below = False
+        self._work: dict[str, Array] = {}  # scratch arrays of the training pass
 
     def label(self) -> str:
         return f"pool {self.pool}×{self.pool}"
@@ -68,24 +66,10 @@ class MaxPool2D(Layer):
     def _config(self) -> dict[str, Any]:
         return {"pool": self.pool}
 
-    def _shapes(self, input_shape: Shape) -> tuple[dict[str, Shape], Shape]:
+    def build(self, input_shape: Shape) -> Shape:
         p = self.pool
         c, h, w = image_input(input_shape, "pool", (p, p), "map")
-        return {}, (c, h // p, w // p)
-
-    def fuse_below(self, below: Layer) -> None:
-        """Above a ReLU convolution, apply its σ'(z) here, on the pooled side.
-
-        With a = max(z, 0) and y = max over a block of a, the convolution's
-        δ = ∂C/∂a ⊙ [z > 0] is ∂C/∂y at the block's first maximum when y > 0
-        (that position has z = y > 0) and 0 everywhere else — the same
-        numbers as the unfused pair, from one product over the output (p²
-        times smaller than z).  :meth:`backward` then returns that δ, and the
-        convolution takes it as δ (its ``delta_from_above``).
-        """
-        self.applies_relu_below = isinstance(below, Conv2D) and type(below.activation) is ReLU
-        if self.applies_relu_below:
-            below.delta_from_above = True  # type: ignore[attr-defined]
+        return (c, h // p, w // p)
 
     def _offsets(self) -> list[tuple[slice, ...]]:
         """For each offset (dp, dq) of a block, in row-major order, the index ``at`` of
@@ -102,30 +86,38 @@ class MaxPool2D(Layer):
         # y[n, c, i, j] = max over (dp, dq) of x[n, c, i·p + dp, j·p + dq]      (m, C, Ho, Wo)
         first, *rest = self._offsets()
         view = x[first]
-        y = self.work_array("y", view.shape, like=view) if train else np.empty_like(view)
+        if train:
+            y = work_array(self._work, "y", view.shape, self.dtype, like=view)
+        else:
+            y = np.empty_like(view)
         np.copyto(y, view)
         for at in rest:
             np.maximum(y, x[at], out=y)
-        if train:
-            self._x, self._y = x, y
+        self._x, self._y = x, y
         return y
 
-    def backward(self, grad_out: Array) -> Array | None:
-        """From ∂C/∂y ``(m, C, Ho, Wo)``: ∂C/∂x ``(m, C, H, W)`` (or the ReLU layer's δ)."""
+    def backward(self, delta: Array) -> Array | None:
+        """From ∂C/∂y ``(m, C, Ho, Wo)``: ∂C/∂x ``(m, C, H, W)``."""
+        return self.route(self.in_output_layout(delta))
+
+    def in_output_layout(self, delta: Array) -> Array:
+        """``delta`` in the memory layout of the last output (a copy only if it differs)."""
+        if self._y is None:
+            raise RuntimeError("pool: backward() needs a forward() first")
+        if delta.strides != self._y.strides:  # e.g. from flatten: one small copy
+            return _copy_like(self._y, delta)
+        return delta
+
+    def route(self, grad_out: Array) -> Array:
+        """∂C/∂x: ``grad_out`` (in the output's layout) at each block's first maximum."""
         x, y = self._x, self._y
         if x is None or y is None:
-            raise RuntimeError("pool: backward() needs a forward(x, train=True) first")
-        if not self.needs_input_grad:
-            return None
-        if grad_out.strides != y.strides:  # e.g. from flatten: one small copy into y's layout
-            grad_out = _copy_like(y, grad_out)
-        if self.applies_relu_below:
-            grad_out = grad_out * (y > 0)  # σ'(z) of the ReLU below, at the maxima
+            raise RuntimeError("pool: backward() needs a forward() first")
         # ∂C/∂x is ∂C/∂y at each block's first maximum, 0 elsewhere         (m, C, H, W)
         _, ho, wo = self.output_shape  # type: ignore[misc]
         p = self.pool
         covered = x.shape[2] == ho * p and x.shape[3] == wo * p
-        grad_in = self.work_array("grad_in", x.shape, like=x)  # x's layout
+        grad_in = work_array(self._work, "grad_in", x.shape, self.dtype, like=x)  # x's layout
         if not covered:
             grad_in[...] = 0.0
         *others, last = self._offsets()
