@@ -55,7 +55,6 @@ Step = Callable[[Array, Array, float], None]
 __all__ = ["EVAL_BATCH", "Sequential"]
 
 
-
 class Sequential(LayerState, Model):
     """A feed-forward network of layers, trained by mini-batch SGD.
 
