@@ -16,7 +16,7 @@ import numpy as np
 from nndl.costs import Cost
 from nndl.errors import ModelTooLarge
 from nndl.layers.activated import ActivatedLayer
-from nndl.layers.base import Layer, PlannedLayer, Shape, format_shape
+from nndl.layers.base import Array, Layer, PlannedLayer, Shape, format_shape
 
 #: Refuse a network whose parameters and gradients need more than this share of RAM.
 MEMORY_SHARE = 0.8
@@ -94,3 +94,35 @@ def check_memory(n_params: int, dtype: np.dtype) -> None:
             f"needs about {need / 2**30:,.1f} GiB ({dtype.name}), more than this "
             f"machine's {have / 2**30:,.1f} GiB of memory allows; use smaller layers"
         )
+
+
+#: Each array in the flat buffers starts at a multiple of this many numbers (alignment).
+ALIGN = 16
+
+
+def flat_buffers(
+    layers: list[Layer], dtype: np.dtype
+) -> tuple[Array, Array, list[Array]] | None:
+    """Move every layer's ``params`` and ``grads`` into two flat buffers, as views.
+
+    An optimiser's step then updates the whole network with one NumPy call
+    per operation instead of one per array (the same numbers, element by
+    element).  Returns ``(flat parameters, flat gradients, the gradient
+    views)``; None (nothing moved) when an array is not of the network's dtype.
+    """
+    arrays = [(layer, name, p) for layer in layers for name, p in layer.params.items()]
+    if not arrays or any(p.dtype != dtype for _, _, p in arrays):
+        return None
+    offsets, size = [], 0
+    for _, _, p in arrays:
+        offsets.append(size)
+        size += -(-p.size // ALIGN) * ALIGN
+    flat_p, flat_g = np.zeros(size, dtype), np.zeros(size, dtype)
+    views = []
+    for (layer, name, p), k in zip(arrays, offsets, strict=True):
+        view = flat_p[k : k + p.size].reshape(p.shape)
+        view[...] = p
+        layer.params[name] = view
+        layer.grads[name] = flat_g[k : k + p.size].reshape(p.shape)
+        views.append(layer.grads[name])
+    return flat_p, flat_g, views

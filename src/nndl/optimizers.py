@@ -57,9 +57,13 @@ class Optimizer:
     def _state(self, attr: str, params: Arrays) -> Arrays:
         """The list of state arrays ``attr``, (re)allocated as zeros if the shapes changed."""
         state = getattr(self, attr, None)
+        checked: dict[str, Arrays] = self.__dict__.setdefault("_checked", {})
+        if state is not None and checked.get(attr) is params:
+            return state  # the same list of parameters as last step: shapes checked then
         if state is None or [s.shape for s in state] != [p.shape for p in params]:
             state = [np.zeros_like(p) for p in params]
             setattr(self, attr, state)
+        checked[attr] = params
         return state
 
     def __repr__(self) -> str:

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nndl import _validate
-from nndl._build import build_layers, memory_needed
+from nndl._build import build_layers, flat_buffers, memory_needed
 from nndl._state import LayerState
 from nndl.costs import Cost, get_cost
 from nndl.layers._fused import plan_pass
@@ -134,6 +134,8 @@ class Sequential(LayerState, Model):
                 layer.needs_input_grad = layer is not stack[0]
         #: The layers as a pass runs them (:func:`~nndl.layers._fused.plan_pass`).
         self._pass = plan_pass(stack)
+        #: Every parameter and gradient as a view of one flat buffer (for the step).
+        self._flat = flat_buffers(stack, self.dtype)
         #: The trainable arrays, their state-dict keys, and the regularised ones.
         self._keys = [(layer, name) for layer in stack for name in layer.params]
         self._params = [layer.params[name] for layer, name in self._keys]
@@ -238,7 +240,14 @@ class Sequential(LayerState, Model):
 
     def _grads(self) -> list[Array]:
         """Every layer's gradient arrays, parallel to :meth:`parameters` (the live arrays)."""
-        return [layer.grads[name] for layer, name in self._keys]
+        if self._flat is None:
+            return [layer.grads[name] for layer, name in self._keys]
+        views = self._flat[2]
+        for (layer, name), view in zip(self._keys, views, strict=True):
+            if layer.grads[name] is not view:  # a layer that assigned a new array
+                view[...] = layer.grads[name]
+                layer.grads[name] = view
+        return views
 
     def add_penalty_gradient(self, grads: list[Array], regularizer: Regularizer, n: int) -> None:
         """Add ∂Ω/∂w (training-set size ``n``) to the gradients of the regularised arrays.
@@ -354,7 +363,10 @@ class Sequential(LayerState, Model):
         grads = self._grads()
         if regularizer is not None:
             self.add_penalty_gradient(grads, regularizer, n)
-        optimizer.step(self._params, grads, eta)
+        if self._flat is not None:  # the same update, one call per operation
+            optimizer.step([self._flat[0]], [self._flat[1]], eta)
+        else:
+            optimizer.step(self._params, grads, eta)
 
     def make_step(
         self, optimizer: Optimizer | None = None, regularizer: Regularizer | None = None,
