@@ -9,7 +9,7 @@ with an estimate before anything is allocated; the others are built at once.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -100,15 +100,20 @@ def check_memory(n_params: int, dtype: np.dtype) -> None:
 ALIGN = 16
 
 
-def flat_buffers(
-    layers: list[Layer], dtype: np.dtype
-) -> tuple[Array, Array, list[Array]] | None:
+class FlatBuffers(NamedTuple):
+    """Every parameter and gradient of a network as a view of one flat array each."""
+
+    params: list[Array]  # [the flat parameter buffer], as an optimiser's step takes it
+    grads: list[Array]  # [the flat gradient buffer]
+    views: list[Array]  # each layer's gradient array (a view), in parameter order
+
+
+def flat_buffers(layers: list[Layer], dtype: np.dtype) -> FlatBuffers | None:
     """Move every layer's ``params`` and ``grads`` into two flat buffers, as views.
 
     An optimiser's step then updates the whole network with one NumPy call
     per operation instead of one per array (the same numbers, element by
-    element).  Returns ``(flat parameters, flat gradients, the gradient
-    views)``; None (nothing moved) when an array is not of the network's dtype.
+    element).  None (nothing moved) when an array is not of the network's dtype.
     """
     arrays = [(layer, name, p) for layer in layers for name, p in layer.params.items()]
     if not arrays or any(p.dtype != dtype for _, _, p in arrays):
@@ -125,4 +130,4 @@ def flat_buffers(
         layer.params[name] = view
         layer.grads[name] = flat_g[k : k + p.size].reshape(p.shape)
         views.append(layer.grads[name])
-    return flat_p, flat_g, views
+    return FlatBuffers([flat_p], [flat_g], views)

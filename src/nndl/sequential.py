@@ -43,7 +43,7 @@ from nndl._state import LayerState
 from nndl.costs import Cost, get_cost
 from nndl.layers._fused import plan_pass
 from nndl.layers.activated import ActivatedLayer
-from nndl.layers.base import EVAL_BATCH, Layer, format_shape, layer_from_config
+from nndl.layers.base import EVAL_BATCH, Layer, PlannedLayer, format_shape, layer_from_config
 from nndl.layers.spec import parse_layers
 from nndl.model import Model
 from nndl.optimizers import SGD, Optimizer
@@ -139,6 +139,9 @@ class Sequential(LayerState, Model):
         #: The trainable arrays, their state-dict keys, and the regularised ones.
         self._keys = [(layer, name) for layer in stack for name in layer.params]
         self._params = [layer.params[name] for layer, name in self._keys]
+        #: Keys of layers of one's own (the built-in ones write into their ``grads``).
+        self._assigning = [(i, layer, name) for i, (layer, name) in enumerate(self._keys)
+                           if not isinstance(layer, PlannedLayer)]
         self._penalized = [i for i, (_, name) in enumerate(self._keys) if name == "w"]
         self._sgd = SGD()  # train_step's
 
@@ -242,11 +245,11 @@ class Sequential(LayerState, Model):
         """Every layer's gradient arrays, parallel to :meth:`parameters` (the live arrays)."""
         if self._flat is None:
             return [layer.grads[name] for layer, name in self._keys]
-        views = self._flat[2]
-        for (layer, name), view in zip(self._keys, views, strict=True):
-            if layer.grads[name] is not view:  # a layer that assigned a new array
-                view[...] = layer.grads[name]
-                layer.grads[name] = view
+        views = self._flat.views
+        for i, layer, name in self._assigning:  # layers that may assign new gradient arrays
+            if layer.grads[name] is not views[i]:
+                views[i][...] = layer.grads[name]
+                layer.grads[name] = views[i]
         return views
 
     def add_penalty_gradient(self, grads: list[Array], regularizer: Regularizer, n: int) -> None:
@@ -364,7 +367,7 @@ class Sequential(LayerState, Model):
         if regularizer is not None:
             self.add_penalty_gradient(grads, regularizer, n)
         if self._flat is not None:  # the same update, one call per operation
-            optimizer.step([self._flat[0]], [self._flat[1]], eta)
+            optimizer.step(self._flat.params, self._flat.grads, eta)
         else:
             optimizer.step(self._params, grads, eta)
 

@@ -20,9 +20,11 @@ fill three dicts (docs/custom-layer.md shows a complete one):
     assign a new one) and return ∂C/∂x.
 ``params``, ``grads``, ``buffers``
     Dicts of name → array.  The network allocates ``grads`` (zeros, the
-    shapes of ``params``) after ``build``.  ``buffers`` hold state that is
-    not trained but saved with the model (batch normalisation's running
-    estimates); most layers have none.
+    shapes of ``params``) after ``build``, and may then replace the arrays of
+    both dicts by views of one flat buffer each (same values): read them
+    from the dicts, not from references kept since ``build``.  ``buffers``
+    hold state that is not trained but saved with the model (batch
+    normalisation's running estimates); most layers have none.
 
 Everything else has a default: :meth:`label` (the name in tables),
 ``_config`` (the constructor arguments, for model files; needed only to save
