@@ -25,10 +25,12 @@ def batch(m: int = 8):
 @pytest.mark.parametrize("make", range(2))
 def test_parameters_and_gradients_are_views_of_two_flat_buffers(make):
     net = nets()[make]
-    (flat_p,), (flat_g,), _ = net._flat
+    (flat_p,), (flat_g,) = net._flat.params, net._flat.grads
     for layer in net.layers:
         for name, p in layer.params.items():
             assert p.base is flat_p and layer.grads[name].base is flat_g
+            # the regularised arrays (weights) are one stretch at the start
+            assert np.shares_memory(p, net._flat.weights) == (name == "w")
     assert net.parameters()[0] is net.layers[0].params["w"]
     assert flat_p.size >= net.n_params
 

@@ -17,6 +17,7 @@ from nndl.costs import Cost
 from nndl.errors import ModelTooLarge
 from nndl.layers.activated import ActivatedLayer
 from nndl.layers.base import Array, Layer, PlannedLayer, Shape, format_shape
+from nndl.regularizers import acts_on
 
 #: Refuse a network whose parameters and gradients need more than this share of RAM.
 MEMORY_SHARE = 0.8
@@ -101,11 +102,17 @@ ALIGN = 16
 
 
 class FlatBuffers(NamedTuple):
-    """Every parameter and gradient of a network as a view of one flat array each."""
+    """Every parameter and gradient of a network as a view of one flat array each.
+
+    The regularised arrays (the weights) come first, so that they too are
+    one stretch of each buffer.
+    """
 
     params: list[Array]  # [the flat parameter buffer], as an optimiser's step takes it
     grads: list[Array]  # [the flat gradient buffer]
     views: list[Array]  # each layer's gradient array (a view), in parameter order
+    weights: Array  # the stretch of the regularised parameters ...
+    weight_grads: Array  # ... and of their gradients
 
 
 def flat_buffers(layers: list[Layer], dtype: np.dtype) -> FlatBuffers | None:
@@ -118,16 +125,22 @@ def flat_buffers(layers: list[Layer], dtype: np.dtype) -> FlatBuffers | None:
     arrays = [(layer, name, p) for layer in layers for name, p in layer.params.items()]
     if not arrays or any(p.dtype != dtype for _, _, p in arrays):
         return None
-    offsets, size = [], 0
-    for _, _, p in arrays:
-        offsets.append(size)
-        size += -(-p.size // ALIGN) * ALIGN
+    offsets: dict[int, int] = {}
+    size = 0
+    for first in (True, False):  # the regularised arrays first, then the others
+        for i, (_, name, p) in enumerate(arrays):
+            if acts_on(name) == first:
+                offsets[i] = size
+                size += -(-p.size // ALIGN) * ALIGN
+        if first:
+            n_weights = size
     flat_p, flat_g = np.zeros(size, dtype), np.zeros(size, dtype)
     views = []
-    for (layer, name, p), k in zip(arrays, offsets, strict=True):
+    for i, (layer, name, p) in enumerate(arrays):
+        k = offsets[i]
         view = flat_p[k : k + p.size].reshape(p.shape)
         view[...] = p
         layer.params[name] = view
         layer.grads[name] = flat_g[k : k + p.size].reshape(p.shape)
         views.append(layer.grads[name])
-    return FlatBuffers([flat_p], [flat_g], views)
+    return FlatBuffers([flat_p], [flat_g], views, flat_p[:n_weights], flat_g[:n_weights])

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from nndl.layers.base import Layer
 from nndl.params import ParameterList
+from nndl.regularizers import acts_on
 
 Array = NDArray[np.floating]
 
@@ -68,7 +69,7 @@ class LayerState:
 
     def regularized(self) -> list[bool]:
         """For each of :meth:`parameters`, whether a regulariser acts on it (weights: yes)."""
-        return [name == "w" for layer in self.layers for name in layer.params]
+        return [acts_on(name) for layer in self.layers for name in layer.params]
 
     # -- the book's view of the parameters ------------------------------------------------
     @property

@@ -33,6 +33,12 @@ from numpy.typing import NDArray
 from nndl import _validate
 
 
+def acts_on(name: str) -> bool:
+    """Whether a regulariser acts on a layer's parameter of this name: the weights ``w``
+    (not biases, nor batch normalisation's γ and β)."""
+    return name == "w"
+
+
 class Regularizer:
     """Base class: a penalty Ω(w) of strength ``lmbda`` (λ ≥ 0)."""
 

@@ -47,7 +47,7 @@ from nndl.layers.base import EVAL_BATCH, Layer, PlannedLayer, format_shape, laye
 from nndl.layers.spec import parse_layers
 from nndl.model import Model
 from nndl.optimizers import SGD, Optimizer
-from nndl.regularizers import Regularizer
+from nndl.regularizers import Regularizer, acts_on
 
 Array = NDArray[np.floating]
 Step = Callable[[Array, Array, float], None]
@@ -142,7 +142,7 @@ class Sequential(LayerState, Model):
         #: Keys of layers of one's own (the built-in ones write into their ``grads``).
         self._assigning = [(i, layer, name) for i, (layer, name) in enumerate(self._keys)
                            if not isinstance(layer, PlannedLayer)]
-        self._penalized = [i for i, (_, name) in enumerate(self._keys) if name == "w"]
+        self._penalized = [i for i, (_, name) in enumerate(self._keys) if acts_on(name)]
         self._sgd = SGD()  # train_step's
 
     # -- building ------------------------------------------------------------
@@ -252,14 +252,21 @@ class Sequential(LayerState, Model):
                 layer.grads[name] = views[i]
         return views
 
-    def add_penalty_gradient(self, grads: list[Array], regularizer: Regularizer, n: int) -> None:
+    def add_penalty_gradient(
+        self, grads: list[Array] | None, regularizer: Regularizer, n: int
+    ) -> None:
         """Add ∂Ω/∂w (training-set size ``n``) to the gradients of the regularised arrays.
 
-        ``grads`` is parallel to :meth:`parameters`; the weights are
-        regularised, biases and batch normalisation's γ, β not
-        (:meth:`regularized`).  The one place the penalty's gradient is added:
-        training steps, :meth:`backprop` and :mod:`nndl.gradcheck` use it.
+        ``grads`` is parallel to :meth:`parameters` (None: the layers' own
+        ``grads``); the weights are regularised, biases and batch
+        normalisation's γ, β not (:meth:`regularized`).  The one place the
+        penalty's gradient is added: training steps, :meth:`backprop` and
+        :mod:`nndl.gradcheck` use it.
         """
+        if grads is None and self._flat is not None:  # every weight at once
+            regularizer.add_gradient(self._flat.weights, self._flat.weight_grads, n)
+            return
+        grads = self._grads() if grads is None else grads
         for i in self._penalized:
             regularizer.add_gradient(self._params[i], grads[i], n)
 
@@ -365,7 +372,7 @@ class Sequential(LayerState, Model):
         self._backprop(x, y, True)
         grads = self._grads()
         if regularizer is not None:
-            self.add_penalty_gradient(grads, regularizer, n)
+            self.add_penalty_gradient(None, regularizer, n)
         if self._flat is not None:  # the same update, one call per operation
             optimizer.step(self._flat.params, self._flat.grads, eta)
         else:
