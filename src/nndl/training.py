@@ -41,7 +41,7 @@ from nndl.data.augment import batch_transform
 from nndl.data.expand import N_VERSIONS, expanded_batch, image_shape_of
 from nndl.errors import TrainingDiverged
 from nndl.history import History
-from nndl.layers.base import EVAL_BATCH
+from nndl.layers.base import EVAL_BATCH as CHUNK  # rows per forward pass: the engine's
 from nndl.optimizers import Optimizer, get_optimizer
 from nndl.regularizers import Regularizer, get_regularizer
 from nndl.schedule import EarlyStopping, HalvingSchedule, StepSchedule, get_schedule
@@ -50,9 +50,6 @@ from nndl.schedule import EarlyStopping, HalvingSchedule, StepSchedule, get_sche
 BatchCallback = Callable[[int, int], None]
 EpochCallback = Callable[[dict[str, Any]], None]
 Step = Callable[[np.ndarray, np.ndarray, float], None]
-
-#: Rows per forward pass when measuring cost/accuracy on a whole data set: the engine's.
-CHUNK = EVAL_BATCH
 
 MONITORS = (
     "monitor_training_cost",
