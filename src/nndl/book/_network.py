@@ -70,7 +70,9 @@ _SIGMOID = Sigmoid()
 def sigmoid(z: Any) -> Any:
     """The sigmoid function, σ(z) = 1/(1 + e^(−z)): the engine's, exact in both tails."""
     z = np.asarray(z)
-    return _SIGMOID.fn(z if z.dtype.kind == "f" else z.astype(np.float64))[()]
+    out = np.empty_like(z, dtype=z.dtype if z.dtype.kind == "f" else np.float64)
+    _SIGMOID.fn_into(z, out)
+    return out[()]
 
 
 #: Names of what a patched module function or cost changes (see :meth:`BookModel._modified`).
