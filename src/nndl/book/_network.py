@@ -72,7 +72,10 @@ class ParamList(list):
 
 
 def _checked(value: Any, shape: tuple[int, ...], name: str) -> Array:
-    arr = np.asarray(value, dtype=np.float64)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:  # not numbers, or ragged
+        raise ValueError(f"{name}: {exc}") from None
     if arr.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
     return arr

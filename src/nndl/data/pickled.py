@@ -166,9 +166,14 @@ def _keeping_decoded(load: Any) -> Any:
 
 
 def _load_bytearray8(self: Any) -> None:
-    """``BYTEARRAY8``: charged before the bytearray is made (and then read into)."""
+    """``BYTEARRAY8``: refused before the bytearray is made if it cannot be afforded.
+
+    Read from the file, its bytes are charged by the read; copied out of a
+    frame (charged when the frame was read), the copy is charged here.
+    """
     (size,) = struct.unpack("<Q", self.read(8))
-    self.budget.charge(size)
+    if self._unframer.current_frame is not None or size > self.budget.left:
+        self.budget.charge(size)
     buffer = bytearray(size)
     self.readinto(buffer)
     self.append(buffer)
@@ -208,8 +213,8 @@ class SafeUnpickler(pickle._Unpickler):
     dispatch = _dispatch()
 
     def __init__(self, file: Any, source: str = "the pickle", *,
-                 max_bytes: int = MAX_PICKLE_BYTES) -> None:
-        self.budget = _Budget(max_bytes, source)
+                 max_bytes: int | None = None) -> None:
+        self.budget = _Budget(MAX_PICKLE_BYTES if max_bytes is None else max_bytes, source)
         super().__init__(_Metered(file, self.budget), encoding="latin1")
         self.source = source
 
