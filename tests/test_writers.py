@@ -221,3 +221,13 @@ def test_the_writers_checks_open_nothing(tmp_path, monkeypatch):
         write_target(tmp_path / "pipe")
     assert opened == []
     assert write_target(tmp_path / "new") == (tmp_path / "new").resolve()
+
+
+def test_the_servers_default_model_cache_is_checked_before_training(tmp_path, monkeypatch):
+    from nndl.web import default_model
+
+    monkeypatch.setattr(default_model, "train_default_model",
+                        lambda *a, **k: pytest.fail("trained before checking the cache path"))
+    os.mkfifo(tmp_path / "default.npz")
+    with no_hang(10), pytest.raises(NotARegularFile, match="not a regular file"):
+        default_model.load_or_train_default(tmp_path / "default.npz", log=lambda line: None)

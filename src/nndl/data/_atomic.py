@@ -159,7 +159,9 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        if isinstance(exc, OSError):
+        # A write, flush or fsync error names no file; one about the temporary file should
+        # name the target.  (An error naming another file the block read is left alone.)
+        if isinstance(exc, OSError) and exc.filename in (None, tmp_name):
             raise _naming(exc, path) from None
         raise
     _fsync_folder(target.parent)
