@@ -91,8 +91,6 @@ def no_work(monkeypatch):
 @pytest.mark.parametrize("kind", sorted(ODD_TARGETS))
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_an_odd_output_is_refused_before_any_work(name, kind, tmp_path, model, no_work):
-    if name == "plot" and kind.startswith("link"):
-        pytest.skip("the plot folder's files: the plain kinds suffice")
     target = target_in(tmp_path, name, ODD_TARGETS[kind])
     before = {p.name: file_type(p) for p in target.parent.iterdir()}
     code, err = run(name, target, model)

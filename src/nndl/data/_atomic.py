@@ -108,7 +108,7 @@ def _keep_permissions(tmp: Path, old: os.stat_result | None) -> None:
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it 0o600
             return
         os.chmod(tmp, stat.S_IMODE(old.st_mode))
-        if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+        if hasattr(os, "chown") and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
             os.chown(tmp, old.st_uid, old.st_gid)
 
 
