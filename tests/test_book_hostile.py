@@ -47,7 +47,8 @@ def book_json(weights=None, biases=None, sizes=(3, 2)) -> dict:
     (json.dumps(book_json(weights=[[{"a": 1}]])), r"weights\[0\]: float\(\) argument"),
     (json.dumps(book_json(sizes=(784, 10**6, 10**6))), "parameters"),
     (json.dumps(book_json(sizes="32")), "sizes"),
-])
+], ids=["nan", "infinity", "1e999", "deep-list", "deep-cost", "cost-list", "shape", "strings",
+        "dict", "huge-sizes", "string-sizes"])
 def test_hostile_network2_files_get_one_clear_error(tmp_path, text, message):
     path = tmp_path / "net.json"
     path.write_text(text)
@@ -98,7 +99,7 @@ def gz(tmp_path, data: bytes, name: str = "mnist.pkl.gz"):
     # _reconstruct(ndarray, (2**40,), b"b"): an array of 1 TiB
     (b"\x80\x02cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n\x8a\x06\0\0\0\0\0\x01"
      b"\x85C\x01b\x87R.", "asks for a huge array"),
-])
+], ids=["binbytes8", "binunicode8", "bytearray8", "frame", "reconstruct"])
 def test_a_bomb_is_refused_before_the_memory_is_taken(tmp_path, stream, why):
     path = gz(tmp_path, stream)
     tracemalloc.start()
