@@ -231,3 +231,26 @@ def test_the_servers_default_model_cache_is_checked_before_training(tmp_path, mo
     os.mkfifo(tmp_path / "default.npz")
     with no_hang(10), pytest.raises(NotARegularFile, match="not a regular file"):
         default_model.load_or_train_default(tmp_path / "default.npz", log=lambda line: None)
+
+
+def test_fetch_refuses_a_fifo_in_the_data_folder_without_blocking(tmp_path):
+    import hashlib
+
+    from nndl.data.fetch import fetch_mnist
+    from nndl.data.files import MNIST_FILES
+    from nndl.errors import DataError
+
+    files = {name: os.urandom(64) for name in MNIST_FILES}
+
+    class Source:
+        label = "in-memory"
+
+        def get(self, name: str, *, timeout: float) -> bytes:
+            return files[name]
+
+    os.mkfifo(tmp_path / MNIST_FILES[0])
+    with no_hang(10), pytest.raises(DataError, match="not a regular file \\(a FIFO\\)"):
+        fetch_mnist(tmp_path, sources=[Source()], log=None,
+                    checksums={n: hashlib.sha256(d).hexdigest() for n, d in files.items()})
+    assert stat.S_ISFIFO(os.lstat(tmp_path / MNIST_FILES[0]).st_mode)
+    assert not leftovers(tmp_path)
