@@ -174,12 +174,12 @@ class Reader:
 
     def open(self, url: str) -> None:
         self.page.goto(url, wait_until="load")
-        self.page.wait_for_load_state("networkidle")
         if self.page.evaluate("document.querySelector('.math') !== null"):
             self.page.wait_for_function(
                 "window.MathJax && MathJax.startup && MathJax.startup.promise"
                 " && document.querySelectorAll('mjx-container').length > 0", timeout=20000)
             self.page.evaluate("MathJax.startup.promise")
+        self.page.evaluate("document.fonts.ready.then(() => true)")   # MathJax's fonts too
 
 
 LINKS = """() => Array.from(document.querySelectorAll('a[href]'), a => a.href)"""

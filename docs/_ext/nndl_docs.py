@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from docutils.parsers.rst import directives
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -86,9 +85,11 @@ def _option_row(action: argparse.Action, formatter: argparse.HelpFormatter) -> n
     if action.option_strings:
         flags = ", ".join(action.option_strings)
         if action.nargs != 0:
-            flags += " " + formatter._format_args(action, formatter._get_default_metavar_for_optional(action))
+            metavar = formatter._get_default_metavar_for_optional(action)
+            flags += " " + formatter._format_args(action, metavar)
     else:
-        flags = formatter._format_args(action, formatter._get_default_metavar_for_positional(action))
+        metavar = formatter._get_default_metavar_for_positional(action)
+        flags = formatter._format_args(action, metavar)
     item = nodes.definition_list_item()
     term = nodes.term()
     term += nodes.literal("", flags)
@@ -130,8 +131,6 @@ def _command_section(name: str, summary: str, parser: argparse.ArgumentParser,
 
 class CLIReference(SphinxDirective):
     """Every sub-command of ``nndl`` and its options, read from the argparse parsers."""
-
-    option_spec = {"module": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
         from nndl.cli import build_parser
@@ -263,8 +262,6 @@ def _defined(qualname: str) -> list[Any]:
 
     found = []
     for info in pkgutil.walk_packages(nndl.__path__, "nndl."):
-        if info.name.endswith(".__main__"):   # importing it would run the command line
-            continue
         try:
             module = importlib.import_module(info.name)
         except ImportError:
