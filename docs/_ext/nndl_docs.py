@@ -216,7 +216,8 @@ def resolve_moved(app: Sphinx, env: Any, node: Any, contnode: nodes.Node) -> Any
     """Resolve a Python reference that the domain missed to its defining, documented
     object: through imports (re-exports, inheritance), then to the documented owner
     (instance attributes, constants without docstrings), then to the one nndl object
-    whose name ends with the target (a short name used in a summary line).  A method
+    whose name ends with the target (a short name used in a summary line, or
+    ``nndl.costs.Cost`` after ``costs`` moved to ``nndl.nn.costs``).  A method
     named in a module's docstring is looked for on that module's classes."""
     if node.get("refdomain") != "py":
         return None
@@ -231,8 +232,9 @@ def resolve_moved(app: Sphinx, env: Any, node: Any, contnode: nodes.Node) -> Any
         candidates += [f"{name}.{target}" for name, entry in objects.items()
                        if entry.objtype == "class" and name.rpartition(".")[0] == module]
     found = next(filter(None, (_target_of(c, objects, modules) for c in candidates if c)), None)
-    if found is None and not target.startswith("nndl"):
-        ends = sorted(n for n in objects if n.startswith("nndl.") and n.endswith("." + target))
+    if found is None:   # a short name, or a dotted one whose module moved into a subpackage
+        tail = "." + target.removeprefix("nndl.")
+        ends = sorted(n for n in objects if n.startswith("nndl.") and n.endswith(tail))
         found = ends[0] if len(ends) == 1 else None
     if found is None:
         return None
