@@ -18,8 +18,10 @@ Marked slow (the build takes tens of seconds) and, for the browser part, browser
 from __future__ import annotations
 
 import argparse
+import fcntl
 import importlib
 import inspect
+import os
 import pkgutil
 import re
 import socket
@@ -46,16 +48,29 @@ BUILD_TIMEOUT_S = 900
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
-    """The site, built as CI builds it (warnings are errors) into a temporary folder."""
+    """The site, built as CI builds it (warnings are errors) into a temporary folder.
+
+    Built once per test session: under pytest-xdist the workers share one build (the
+    first to take the lock builds; the build also writes its generated pages into docs/,
+    so two builds must never run at once)."""
     for module in ("sphinx", "myst_nb", "numpydoc", "pydata_sphinx_theme", "sphinx_design",
                    "sphinx_copybutton"):
         pytest.importorskip(module, reason='the docs extra: pip install -e ".[docs]"')
-    out = tmp_path_factory.mktemp("site")
-    run = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-q", "-b", "html",
-         "-d", str(out / "doctrees"), str(DOCS), str(out / "html")],
-        capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, cwd=ROOT)
-    assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-5000:]
+    # The session's own temporary root: shared by the xdist workers of this session only.
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    out = shared / "docs-site"
+    with open(shared / "docs-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = out / "built"
+        if not done.exists():
+            run = subprocess.run(
+                [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-q", "-b",
+                 "html", "-d", str(out / "doctrees"), str(DOCS), str(out / "html")],
+                capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, cwd=ROOT)
+            assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-5000:]
+            done.write_text("ok")
     return out / "html"
 
 
