@@ -79,7 +79,10 @@ def main() -> int:
         if a.write:
             import nbformat
 
-            nbformat.write(nb, path)
+            from nndl.data._atomic import atomic_write_bytes
+
+            text = nbformat.writes(nb)
+            atomic_write_bytes(path, (text if text.endswith("\n") else text + "\n").encode())
     return 0
 
 

@@ -101,14 +101,29 @@ def training_list(training_data: Any) -> list:
 
 
 def _checked(what: str, values: Any, shapes: list[tuple[int, int]]) -> list:
-    """``values`` as a list (the same list if it is one) of arrays of the given shapes."""
+    """``values`` as a list of float arrays of the given shapes.
+
+    The list itself when it is one of such arrays already (as the book's
+    code assigns), else a new list of the entries as float64 arrays.
+    """
     values = values if isinstance(values, list) else list(values)
     if len(values) != len(shapes):
         raise ValueError(f"{what} must be a list of {len(shapes)} arrays, got {len(values)}")
-    for i, (value, shape) in enumerate(zip(values, shapes, strict=True)):
-        if np.shape(value) != shape:
-            raise ValueError(f"{what}[{i}] must have shape {shape}, got {np.shape(value)}")
-    return values
+    if all(isinstance(v, np.ndarray) and v.dtype.kind == "f" for v in values):
+        arrays = values
+    else:
+        arrays = [_float_array(v, f"{what}[{i}]") for i, v in enumerate(values)]
+    for i, (arr, shape) in enumerate(zip(arrays, shapes, strict=True)):
+        if arr.shape != shape:
+            raise ValueError(f"{what}[{i}] must have shape {shape}, got {arr.shape}")
+    return arrays
+
+
+def _float_array(value: Any, name: str) -> Array:
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:  # not numbers, or ragged
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def label(y: Any) -> Any:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -98,6 +99,9 @@ class CrossEntropyCost:
     def delta(z: Any, a: Any, y: Any) -> Any:
         return np.asarray(a) - y
 
+
+#: The largest network2 file :func:`load` reads (a 784-1000-10 network's is about 16 MB).
+MAX_JSON_BYTES = 64 * 2**20
 
 #: The cost classes a saved file may name.
 COSTS = {cls.__name__: cls for cls in (QuadraticCost, CrossEntropyCost)}
@@ -387,30 +391,58 @@ def _check_monitors(evaluation_data: Any, early_stopping_n: int, flags: dict) ->
 def load(filename: str | os.PathLike[str]) -> Network:
     """Load a network saved by :meth:`Network.save` — or by the book's own ``network2``.
 
+    The file is read as nndl's own model files are: at most
+    :data:`MAX_JSON_BYTES`, nesting refused beyond what JSON allows here,
+    every array checked against the sizes, NaN and infinite values refused.
+
     Raises
     ------
     nndl.errors.ModelFileError
-        If the file is not the book's JSON, names another cost, or its arrays
-        do not fit its sizes.
+        If the file is not the book's JSON, is too large or too deeply
+        nested, names another cost, or its arrays do not fit its sizes or
+        hold NaN or infinite values.
     """
-    try:
-        with open(filename, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(f"{filename}: cannot read a network2 file: {exc}") from None
+    data = _read_json(filename)
     if not isinstance(data, dict) or not {"sizes", "weights", "biases", "cost"} <= data.keys():
         raise ModelFileError(
             f"{filename}: not a network2 file (a JSON object with sizes, weights, biases, cost)"
         )
-    cost = COSTS.get(data["cost"])
+    cost = COSTS.get(data["cost"]) if isinstance(data["cost"], str) else None
     if cost is None:
         raise ModelFileError(
-            f"{filename}: unknown cost {data['cost']!r}; expected one of {sorted(COSTS)}"
+            f"{filename}: unknown cost {data['cost']!r:.80}; expected one of {sorted(COSTS)}"
         )
     try:
         net = Network(data["sizes"], cost=cost)
-        net.weights = [np.array(w) for w in data["weights"]]
-        net.biases = [np.array(b) for b in data["biases"]]
+        net.weights = data["weights"]
+        net.biases = data["biases"]
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{filename}: {exc}") from None
+    for what, arrays in (("weights", net.weights), ("biases", net.biases)):
+        for i, arr in enumerate(arrays):
+            if not np.isfinite(arr).all():
+                raise ModelFileError(f"{filename}: {what}[{i}] holds NaN or infinite values "
+                                     "(a diverged training?); refusing to load it")
     return net
+
+
+def _read_json(filename: str | os.PathLike[str]) -> Any:
+    """The JSON of a regular file of at most :data:`MAX_JSON_BYTES`, parsed."""
+    path = Path(filename)
+    if not path.is_file():
+        what = "not a regular file" if path.exists() else "no such file"
+        raise ModelFileError(f"{filename}: cannot read a network2 file: {what}")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_JSON_BYTES + 1)
+    except OSError as exc:
+        raise ModelFileError(f"{filename}: cannot read a network2 file: {exc}") from None
+    if len(raw) > MAX_JSON_BYTES:
+        raise ModelFileError(f"{filename}: larger than {MAX_JSON_BYTES:,} bytes, more than a "
+                             "network2 file of any network that fits here; refusing it")
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ModelFileError(f"{filename}: not a network2 file: JSON nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise ModelFileError(f"{filename}: cannot read a network2 file: {exc}") from None

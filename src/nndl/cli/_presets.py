@@ -64,7 +64,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "eta": 0.5,
         "init": "scaled_normal",
     },
-    # Our best fully connected network (README): 800 ReLU neurons with dropout,
+    # Our best fully connected network (docs/results.md): 800 ReLU neurons with dropout,
     # momentum, L2, the book's halving schedule and the expanded training data.
     "best": {
         "sizes": [784, 800, 10],

@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_options(p: argparse.ArgumentParser) -> None:
     """The options of ``nndl train`` (``nndl watch`` takes them too)."""
     p.add_argument("--preset", default="seed", choices=sorted(_presets.PRESETS),
-                   help="named configuration (default seed; see the README)")
+                   help="named configuration (default seed; see docs/howto/presets.md)")
     _add_network_options(p.add_argument_group("network"))
     _add_training_options(p.add_argument_group("training"))
     out = p.add_argument_group("data and output")
@@ -144,7 +144,7 @@ def _add_training_options(sgd: argparse._ArgumentGroup) -> None:
     sgd.add_argument("--full-train", action="store_true", default=None,
                      help="train on all 60,000 training images (no validation split)")
     sgd.add_argument("--seed", type=int, default=2,
-                     help="seed of the weights and the shuffling (default 2; see README)")
+                     help="seed of the weights and the shuffling (default 2; see docs/results.md)")
 
 
 def run(args: argparse.Namespace) -> int:

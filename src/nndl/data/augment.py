@@ -90,7 +90,7 @@ _RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
     "elastic_sigma": (lambda v: v > 0, "> 0 (pixels)"),
 }
 
-#: How much of the Gaussian is kept: |k| ≤ ⌊TRUNCATE·σ + ½⌋ (as scipy.ndimage does).
+#: How much of the Gaussian is kept: ``|k| ≤ ⌊TRUNCATE·σ + ½⌋`` (as scipy.ndimage does).
 TRUNCATE = 4.0
 
 

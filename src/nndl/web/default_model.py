@@ -125,12 +125,14 @@ def load_or_train_default(
     model
         As :func:`nndl.io.load_model` returns it, with ``metadata``.
     """
+    from nndl.data._atomic import write_target
     from nndl.io import load_model, save_model
 
     path = Path(path) if path is not None else default_model_path()
     if path.is_file() and not retrain:
         log(f"Using the default model {path}")
         return load_model(path)
+    write_target(path)  # refused now, before training, if it could not be written
     log(f"No default model at {path} yet: training a quick one first." if not retrain
         else f"Retraining the default model {path}.")
     net, metadata = train_default_model(data_dir, log=log)

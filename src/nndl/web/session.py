@@ -266,12 +266,14 @@ class WatchSession:
     def call_between_batches(self, fn: Callable[[], Any], timeout: float = 60.0) -> Any:
         """Run ``fn()`` while the weights hold still and return its result.
 
-        While training runs, the training thread runs it between two
-        mini-batches; otherwise (paused, finished) it runs here.
+        While training runs or is paused, the training thread runs it between two
+        mini-batches (a paused thread waits at that point); once training has ended it runs here.
         """
         future: Future = Future()
         with self._lock:
-            if self.status in ("training", "stopping") and not self._paused:
+            # Paused too: the training thread may still be inside the mini-batch it was in
+            # when pause() was called; it serves requests while it waits at its checkpoint.
+            if self.status in ACTIVE:
                 self._requests.append((fn, future))
                 self._lock.notify_all()
             else:

@@ -49,9 +49,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 from collections.abc import AsyncIterator, Iterable
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -116,7 +114,7 @@ class DrawingPage:
 
 def model_file_bytes(session: WatchSession) -> tuple[bytes, str]:
     """The model as it is now, as the bytes of an nndl model file, and a file name."""
-    from nndl.io import save_model
+    from nndl.io import model_bytes
 
     def write() -> tuple[bytes, str]:
         state = session.state()
@@ -131,10 +129,8 @@ def model_file_bytes(session: WatchSession) -> tuple[bytes, str]:
             "test_accuracy": history[-1].get("test_accuracy") if history else None,
             "history": history,
         }
-        with tempfile.TemporaryDirectory() as folder:
-            path = save_model(session.model, Path(folder) / "model.npz", metadata=metadata)
-            name = "nndl-watch-untrained.npz" if epoch is None else f"nndl-watch-epoch{epoch}.npz"
-            return path.read_bytes(), name
+        name = "nndl-watch-untrained.npz" if epoch is None else f"nndl-watch-epoch{epoch}.npz"
+        return model_bytes(session.model, metadata=metadata), name
 
     return session.call_between_batches(write)
 
