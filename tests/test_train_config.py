@@ -36,7 +36,8 @@ def _run(config: TrainConfig, *, validation: bool = True, stop_at: int | None = 
 
 
 def test_the_defaults_are_the_seeds_and_every_option_is_checked_once():
-    assert (TrainConfig().epochs, TrainConfig().mini_batch_size, TrainConfig().eta) == (30, 10, 3.0)
+    seed = TrainConfig()
+    assert (seed.epochs, seed.mini_batch_size, seed.eta, seed.optimizer) == (30, 10, 3.0, "sgd")
     assert TrainConfig(eta=3).eta == 3.0 and isinstance(TrainConfig(eta=3).eta, float)
     for options, message in [
         ({"eta": 0}, "eta must be a positive finite number, got 0"),
