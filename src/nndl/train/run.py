@@ -155,7 +155,7 @@ def _check_data_users(run: Run) -> None:
     ):
         if used and run.val is None:
             raise ValueError(f"{name} needs validation_data (the data it watches), got None")
-    if run.config.select_on == "test" and run.test is None:
+    if run.config.select_on == "test" and run.config.keeps_best and run.test is None:
         raise ValueError("select_on 'test' needs test_data (the data it watches), got None")
 
 
