@@ -160,10 +160,7 @@ class WatchSession:
 
     # -- hooks: called by the training thread (nndl.cli.train.execute) -------------------
     def started(self, net: Any, data: Any, opts: dict[str, Any]) -> None:
-        """The network is built and the data loaded: describe them to the pages.
-
-        ``opts`` are the options the model file records (and the ``seed``).
-        """
+        """The network is built and the data loaded (``opts``: what the file records)."""
         from nndl.learning_speed import layer_labels
         from nndl.web.app import model_summary
 
