@@ -49,10 +49,10 @@ def option(default: Any, help: str, check: Callable[[Any, str], Any] | None = No
     """One field of :class:`TrainConfig`.
 
     ``check(value, name)`` returns the value to keep (e.g. ``int`` 3 as 3.0)
-    or raises ``ValueError``; ``help`` names other options as ``{name}``; ``cli``
-    holds the ``argparse`` options of its
-    ``--flag`` (``type`` names a parser of :mod:`nndl.cli._common`), or is
-    ``None`` when the command line does not take it.
+    or raises ``ValueError``; ``help`` names other options as ``{name}``;
+    ``cli`` holds the ``argparse`` options of its ``--flag`` (``type`` names a
+    parser of :mod:`nndl.cli._common`), or is ``None`` when the command line
+    does not take it.
     """
     return field(default=default, metadata={"help": help, "check": check, "cli": cli})
 
