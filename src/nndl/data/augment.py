@@ -38,7 +38,7 @@ rows (a separable convolution with zero padding, done by matrix products).
 Random numbers are drawn from the generator given, in a fixed order
 (angles, scales, shifts, then the elastic fields), so a seeded generator
 gives the same batch every time.  Training takes them from the model's
-own ``model.rng`` (see :func:`nndl.training.prepare`).
+own ``model.rng`` (see :func:`nndl.train.run.prepare`).
 
 Examples
 --------
