@@ -58,7 +58,8 @@ def test_predictions_match_a_loop_over_the_members():
     average = Ensemble(members, rule="average")
     assert average.predict(x).tolist() == np.argmax(outputs.mean(axis=0), axis=1).tolist()
     np.testing.assert_allclose(average.feedforward(x), outputs.mean(axis=0), rtol=0, atol=1e-15)
-    assert vote.evaluate(x, y) == sum(int(p == t) for p, t in zip(reference_vote(outputs), y))
+    voted = reference_vote(outputs)
+    assert vote.evaluate(x, y) == sum(int(p == t) for p, t in zip(voted, y, strict=True))
     assert vote.accuracy(x, y) == vote.evaluate(x, y) / len(y)
     assert vote.member_correct(x, y) == [m.evaluate(x, y) for m in members]
     assert int(vote.predict(x[0])) == reference_vote(outputs[:, :1])[0]   # one example
