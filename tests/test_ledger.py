@@ -14,6 +14,7 @@ import os
 import shlex
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ import pytest
 from nndl.book.ledger import baselines, parse, report
 from nndl.book.ledger.__main__ import main as ledger_main
 from nndl.book.ledger.entries import ENTRIES, by_id
-from nndl.book.ledger.runner import command, shown_command
+from nndl.book.ledger.runner import command, run_entry, shown_command
 from nndl.cli import build_parser
 from nndl.data import load_sample
 
@@ -134,12 +135,33 @@ def test_darkness_baseline_against_a_loop():
     assert baselines.darkness(data) == (correct, len(yt))
 
 
-def test_command_line_errors_are_one_line(capsys):
+def test_run_entry_writes_one_complete_log_without_machine_paths(tmp_path):
+    e = replace(by_id()["ch1-30"], id="tiny", steps=(
+        "nndl train --sizes 784,5,10 --seed {seed} --epochs {epochs} --save {work}/m.npz",))
+    assert run_entry(e, 3, tmp_path, quick=True) == 0
+    text = (tmp_path / "tiny-seed3.log").read_text(encoding="utf-8")
+    assert text.startswith("# ledger tiny seed 3 (quick mode, 1 epochs)\n# $ python3 -m nndl ")
+    assert "--seed 3 --epochs 1 --save DIR/m.npz --sample" in text and "DIR/m.npz" in text
+    assert "/tmp" not in text and not list(tmp_path.glob("*.part"))
+    (done,) = report.runs(tmp_path, e)
+    assert done.status == 0 and done.value == max(parse.epoch_tests(text))
+    bad = replace(e, id="bad", steps=("nndl train --eta -1", "nndl train"))
+    assert run_entry(bad, 0, tmp_path, quick=True) == 2        # argparse's exit status
+    text = (tmp_path / "bad-seed0.log").read_text(encoding="utf-8")
+    assert text.count("# $ ") == 1 and "# finished: exit 2 in " in text   # stopped there
+    assert report.runs(tmp_path, bad)[0].value is None
+
+
+def test_command_line_errors_are_one_line(capsys, tmp_path, monkeypatch):
     assert ledger_main(["run", "--only", "ch9-nothing"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("nndl: error: no ledger entry ch9-nothing") and "\n" == err[-1]
     with pytest.raises(SystemExit):
         ledger_main(["run", "--seeds", "a,b"])
+    monkeypatch.chdir(tmp_path)                        # not a checkout: no docs/ here
+    assert ledger_main(["run", "--only", "ch1-darkness"]) == 1
+    assert "run from the repository root" in capsys.readouterr().err
+    assert not (tmp_path / "docs").exists()
 
 
 @pytest.mark.slow

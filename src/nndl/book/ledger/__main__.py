@@ -67,6 +67,9 @@ def _selected(args: argparse.Namespace) -> list[Entry]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if not args.quick and not (args.out and args.report) and not Path("docs").is_dir():
+        raise ValueError("no docs/ folder here: run from the repository root, or give "
+                         "--out and --report")
     out = args.out or (QUICK_OUT if args.quick else FULL_OUT)
     target = args.report or (out / "ledger.md" if args.quick else FULL_REPORT)
     out.mkdir(parents=True, exist_ok=True)          # check both paths before any work

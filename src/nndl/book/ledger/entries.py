@@ -102,8 +102,9 @@ ENTRIES: tuple[Entry, ...] = (
           "[784, 30, 10] with η = 100.0: \"the learning rate is too high\"",
           '"Epoch 29: 982 / 10000"', 9.82, "last_test",
           ("nndl train --eta 100 --seed {seed} --epochs {epochs}",), minutes=0.5,
-          note="Saturated sigmoids: the network answers (nearly) one digit for every image, "
-               "so it scores that digit's share of the test set (9.8% for 0, 11.35% for 1)."),
+          note="The saturated network answers (nearly) one digit for every image and scores "
+               "that digit's share of the test set: the book's 982 is the number of 4s among "
+               "the 10,000 test images, seed 0's 1,032 the number of 2s."),
     Entry("ch1-darkness", 1, "Implementing our network to classify digits",
           "the average-darkness baseline: guess the digit whose average darkness is nearest",
           '"2,225 of the 10,000 test images correct, i.e., 22.25 percent accuracy"', 22.25,
@@ -114,7 +115,8 @@ ENTRIES: tuple[Entry, ...] = (
           '"9,435 of 10,000 test images correct"', 94.35, "baseline",
           ("baseline svm",), epochs=0, minutes=20.0, seeds=1,
           note="Needs the sklearn extra (pip install nndl[sklearn]); today's SVC defaults "
-               "(gamma=\"scale\") are not 2015's (gamma=1/n_features)."),
+               "(gamma=\"scale\") are not 2015's (gamma=1/n_features). Its time here is a "
+               "guess (not measured)."),
     # ---- chapter 3 ------------------------------------------------------------------------
     Entry("ch3-xent-30", 3, "Using the cross-entropy to classify MNIST digits",
           "[784, 30, 10], cross-entropy, large weight initialiser, 30 epochs, "
@@ -191,43 +193,43 @@ ENTRIES: tuple[Entry, ...] = (
           "100 hidden neurons, sigmoid",
           '"98.78 percent accuracy"', 98.78, "network3",
           _network3(_CONV1 + "), FullyConnectedLayer(n_in=20*12*12, n_out=100), " + _SOFTMAX, 0.1),
-          epochs=60, minutes=12.0, seeds=1),
+          epochs=60, minutes=15.0, seeds=1),
     Entry("ch6-conv2", 6, "Convolutional neural networks in practice",
           "a second convolutional-pooling layer (40 maps, 5 × 5)",
           '"99.06 percent classification accuracy"', 99.06, "network3",
           _network3(_CONV1 + "), " + _CONV2 + "), FullyConnectedLayer(n_in=40*4*4, n_out=100), "
                     + _SOFTMAX, 0.1),
-          epochs=60, minutes=22.0, seeds=1),
+          epochs=60, minutes=40.0, seeds=1),
     Entry("ch6-relu", 6, "Using rectified linear units",
           "rectified linear units, η = 0.03, L2 λ = 0.1, 60 epochs",
           '"a classification accuracy of 99.23 percent"', 99.23, "network3",
           _network3(_CONV1 + ", activation_fn=ReLU), " + _CONV2 + ", activation_fn=ReLU), "
                     "FullyConnectedLayer(n_in=40*4*4, n_out=100, activation_fn=ReLU), " + _SOFTMAX,
                     0.03, lmbda=0.1),
-          epochs=60, minutes=25.0, seeds=1,
+          epochs=60, minutes=41.0, seeds=1,
           note="The book's prose says λ = 0.01, its code lmbda=0.1 (used here). "
                "nndl train --preset conv-book runs the same network: 99.23% "
-               "(docs/results/conv-book-seed1.log)."),
+               "(docs/results/conv-book-seed1.log; 24 s an epoch, 41 minutes for 60)."),
     Entry("ch6-expand", 6, "Expanding the training data",
           "the same on the training data expanded by one-pixel shifts (250,000 images), "
           "60 epochs",
           '"a 99.37 percent training accuracy" (meant: test accuracy)', 99.37, "cli_best_val",
           ("nndl train " + _BOOK_CONV + "softmax:10",),
-          epochs=60, minutes=125.0, seeds=1,
+          epochs=60, minutes=130.0, seeds=1,
           note="nndl shifts each image on the fly (--expand) instead of storing the book's "
                "mnist_expanded.pkl.gz; the CLI's layers start from nndl's initialisation."),
     Entry("ch6-extra-fc", 6, "Inserting an extra fully-connected layer",
           "two 100-neuron ReLU fully connected layers, expanded data, 60 epochs",
           '"a test accuracy of 99.43 percent"', 99.43, "cli_best_val",
           ("nndl train " + _BOOK_CONV + "dense:100:relu,softmax:10",),
-          epochs=60, minutes=130.0, seeds=1),
+          epochs=60, minutes=135.0, seeds=1),
     Entry("ch6-dropout", 6, "Inserting an extra fully-connected layer",
           "two 1,000-neuron ReLU layers with dropout 0.5, expanded data, 40 epochs, "
           "η = 0.03, no L2",
           '"an accuracy of 99.60 percent"', 99.60, "cli_best_val",
           ("nndl train --preset conv-book --seed {seed} --epochs {epochs} --expand --lmbda 0 "
            "--layers " + DROPOUT_NET,),
-          epochs=40, minutes=170.0, seeds=1,
+          epochs=40, minutes=200.0, seeds=1,
           note="nndl train --preset conv-best reaches 99.51–99.59% in 12–14 minutes "
                "(docs/best.md)."),
     Entry("ch6-ensemble", 6, "Using an ensemble of networks",
@@ -238,7 +240,7 @@ ENTRIES: tuple[Entry, ...] = (
                 "--expand --lmbda 0 --quiet --layers " + DROPOUT_NET
                 + " --save {work}/member" + str(k) + ".npz" for k in range(5))
           + ("nndl evaluate " + " ".join(f"{{work}}/member{k}.npz" for k in range(5)),),
-          epochs=40, minutes=850.0, seeds=1,
+          epochs=40, minutes=1000.0, seeds=1,
           note="nndl.Ensemble votes as the book's text says (ties go to the larger mean "
                "output; --rule average averages); each member's accuracy is in the log."),
 )

@@ -10,7 +10,7 @@ from nndl.book.ledger.entries import ENTRIES, Entry
 from nndl.book.ledger.parse import MEASURES, measure
 from nndl.book.ledger.runner import shown_command
 
-_FOOTER = re.compile(r"^# finished: exit (\d+) in ([\d.]+) s$", re.M)
+_FOOTER = re.compile(r"^# finished: exit (\d+) in ([\d.]+) s(?:, ([\d.]+) s of CPU)?$", re.M)
 _SEED = re.compile(r"-seed(\d+)\.log$")
 
 CHAPTERS = {1: "Chapter 1 — using neural nets to recognize handwritten digits",
@@ -26,6 +26,7 @@ class Run:
     seed: int
     status: int
     seconds: float
+    cpu: float | None
     value: float | None
     also: float | None
     log: str
@@ -41,8 +42,9 @@ def runs(out: Path, entry: Entry) -> list[Run]:
         if seed is None or not footer:
             continue
         status, seconds = int(footer[-1][0]), float(footer[-1][1])
+        cpu = float(footer[-1][2]) if footer[-1][2] else None
         value, also = measure(entry.measure, text) if status == 0 else (None, None)
-        found.append(Run(int(seed.group(1)), status, seconds, value, also, path.name))
+        found.append(Run(int(seed.group(1)), status, seconds, cpu, value, also, path.name))
     return sorted(found, key=lambda r: r.seed)
 
 
@@ -60,7 +62,8 @@ def _cells(entry: Entry, done: list[Run]) -> tuple[str, str, str, str]:
         failed = [r for r in done if r.status != 0]
         if failed:
             return (f"failed (exit {failed[0].status}; `{failed[0].log}`)", "—", "—", "—")
-        return "not run yet", "—", "—", f"est. ~{_duration(60 * entry.minutes)} per run"
+        return ("not run yet (command below)", "—", "—",
+                f"est. ~{_duration(60 * entry.minutes)} per run")
     values = [r.value for r in good if r.value is not None]
     mean = sum(values) / len(values)
     text = f"{mean:.2f}%"
@@ -72,7 +75,9 @@ def _cells(entry: Entry, done: list[Run]) -> tuple[str, str, str, str]:
               else f"one run (seed {seeds})")
     diff = "—" if entry.book_value is None else f"{mean - entry.book_value:+.2f}"
     secs = [r.seconds for r in good]
-    return text, spread, diff, _duration(sum(secs) / len(secs)) + " per run"
+    cpus = [r.cpu for r in good if r.cpu is not None]
+    cpu = f" ({_duration(sum(cpus) / len(cpus))} CPU)" if cpus else ""
+    return text, spread, diff, _duration(sum(secs) / len(secs)) + " per run" + cpu
 
 
 def _cell(text: str) -> str:
@@ -91,6 +96,13 @@ def render(out: Path, *, label: str | None = None, title_note: str = "") -> str:
              "book's figure, in percentage points. Times are wall-clock per run on this "
              "project's 2-core machine, shared with other jobs (runs under `nice -n 19`).",
              ""]
+    logged = [r for e in ENTRIES for r in runs(out, e)]
+    if logged:
+        cpus = [r.cpu for r in logged if r.cpu is not None]
+        lines += [f"{len(logged)} runs logged, {sum(r.seconds for r in logged) / 60:.0f} "
+                  "minutes of wall-clock in all" + (f" ({sum(cpus) / 60:.0f} minutes of CPU "
+                                                     f"in the {len(cpus)} runs that record "
+                                                     "it)" if cpus else "") + ".", ""]
     if title_note:
         lines += [title_note, ""]
     for chapter, heading in CHAPTERS.items():
@@ -109,6 +121,16 @@ def render(out: Path, *, label: str | None = None, title_note: str = "") -> str:
             notes.append(f"- `{e.id}` ({e.section}): *{measured}.* {e.note} "
                          f"Command: {commands}".replace("  ", " "))
         lines += ["", *notes, ""]
+    waiting = [e for e in ENTRIES if e.steps and not any(r.value is not None
+                                                         for r in runs(out, e))]
+    if waiting:
+        total = sum(e.minutes * max(e.seeds, 1) for e in waiting)
+        lines += ["## Not run yet", "",
+                  ", ".join(f"`{e.id}` (~{_duration(60 * e.minutes)} × {max(e.seeds, 1)})"
+                            for e in waiting)
+                  + f": about {total / 60:.0f} hours here in all, by the estimates above. "
+                  "`python3 -m nndl.book.ledger run --only ID` runs one (entries estimated "
+                  "above 10 minutes run only when named).", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

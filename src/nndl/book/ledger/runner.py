@@ -2,7 +2,8 @@
 
 A log is ``<out>/<id>-seed<S>.log``: a header (``# ledger ...`` lines naming
 the entry, the mode and each command), everything the commands printed, and
-a last line ``# finished: exit N in T s``.  It is written beside its final
+a last line ``# finished: exit N in T s, C s of CPU`` (wall-clock, then the
+CPU time of the commands).  It is written beside its final
 name and renamed when the run ends, so a log is never half-written and an
 interrupted run leaves the previous log in place.
 """
@@ -10,6 +11,7 @@ interrupted run leaves the previous log in place.
 from __future__ import annotations
 
 import os
+import resource
 import shlex
 import subprocess
 import sys
@@ -79,12 +81,18 @@ def timeout_for(entry: Entry, quick: bool) -> float:
     return 900.0 if quick else max(120.0, 4 * 60.0 * entry.minutes)
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) used so far by the finished child processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_entry(entry: Entry, seed: int, out: Path, *, quick: bool = False) -> int:
     """Run every step of ``entry`` for ``seed``; write its log; return the exit status."""
     final = log_path(out, entry, seed)
     part = final.with_name(final.name + ".part")
     epochs = entry.quick_epochs if quick else entry.epochs
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     status = 0
     with tempfile.TemporaryDirectory(prefix="nndl-ledger-") as work, \
             open(part, "w", encoding="utf-8") as log:
@@ -103,7 +111,8 @@ def run_entry(entry: Entry, seed: int, out: Path, *, quick: bool = False) -> int
                 status = 124
             if status != 0:
                 break
-        log.write(f"# finished: exit {status} in {time.perf_counter() - start:.1f} s\n")
+        log.write(f"# finished: exit {status} in {time.perf_counter() - start:.1f} s, "
+                  f"{_children_cpu() - cpu:.1f} s of CPU\n")
         scratch = work
     text = part.read_text(encoding="utf-8", errors="replace")
     part.write_text(text.replace(scratch, "DIR"), encoding="utf-8")   # no machine paths
