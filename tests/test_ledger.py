@@ -100,15 +100,24 @@ def _log(folder: Path, name: str, body: str, status: int = 0, seconds: float = 2
 
 
 def test_report_sets_the_runs_beside_the_book(tmp_path):
+    evaluation = "Accuracy on evaluation data: {} / 10000\n"
+    _log(tmp_path, "ch3-xent-30-seed0.log", evaluation.format(9500) + evaluation.format(9540))
+    _log(tmp_path, "ch3-xent-30-seed1.log", evaluation.format(9480), seconds=30.0)
     _log(tmp_path, "ch1-30-seed0.log", "Epoch 0: 9500 / 10000\nEpoch 1: 9540 / 10000\n")
-    _log(tmp_path, "ch1-30-seed1.log", "Epoch 0: 9480 / 10000\n", seconds=30.0)
+    (tmp_path / "ch1-30-seed1.log").write_text(
+        "Epoch 0: 9480 / 10000\n# finished: exit 0 in 30.0 s, 12.5 s of CPU\n")
     _log(tmp_path, "ch1-eta-100-seed0.log", "Traceback\n", status=1)
     (tmp_path / "ch1-100-seed0.log.part").write_text("Epoch 0: 9600 / 10000\n")   # unfinished
     text = report.render(tmp_path, label="logs")
+    row = next(line for line in text.splitlines() if line.startswith("| `ch3-xent-30` "))
+    # mean of 95.40 and 94.80, their range, the difference from 95.49, the mean time
+    assert "| 95.10% |" in row and "| 94.80–95.40 (seeds 0, 1) |" in row
+    assert "| -0.39 |" in row and "25 s per run" in row
+    # the book's best of three runs: nndl's best seed, beside the mean
     row = next(line for line in text.splitlines() if line.startswith("| `ch1-30` "))
-    # mean of 95.40 and 94.80, their range, the difference from 95.42, the mean time
-    assert "| 95.10% |" in row and "94.80–95.40 (seeds 0, 1)" in row
-    assert "| -0.32 |" in row and "25 s per run" in row
+    assert "| 95.40% (best of 2) |" in row and "| mean 95.10%, 94.80–95.40 (seeds 0, 1) |" in row
+    assert "| -0.02 |" in row and "(12 s CPU)" in row
+    assert "5 runs logged: 2 min of wall-clock in all, 12 s of CPU in the 1 that record" in text
     assert "not run yet" in next(line for line in text.splitlines()
                                  if line.startswith("| `ch1-100` "))
     assert "failed (exit 1; `ch1-eta-100-seed0.log`)" in text
