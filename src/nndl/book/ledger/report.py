@@ -49,7 +49,9 @@ def runs(out: Path, entry: Entry) -> list[Run]:
 
 
 def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
 def _cells(entry: Entry, done: list[Run]) -> tuple[str, str, str, str]:
