@@ -15,7 +15,7 @@ this machine's paths.
 
 Usage::
 
-    PYTHONPATH=src python3 scripts/run_notebooks.py --quick         # all five, as CI
+    PYTHONPATH=src python3 scripts/run_notebooks.py --quick         # all of them, as CI
     PYTHONPATH=src python3 scripts/run_notebooks.py --write notebooks/ch2-backpropagation.ipynb
 """
 

@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 #: The book's chapters that have a notebook.
-CHAPTERS = ("ch1", "ch2", "ch3", "ch5", "ch6")
+CHAPTERS = ("ch1", "ch2", "ch3", "ch4", "ch5", "ch6")
 
 #: Bounds that keep the repository light and the notebooks quick to open.
 MAX_NOTEBOOK_BYTES = 800_000
