@@ -48,13 +48,13 @@ except ImportError:  # pragma: no cover - depends on the machine
         "bench_speed.py sets NumPy's BLAS threads with threadpoolctl: "
         "python3 -m pip install threadpoolctl"
     ) from None
-from nndl.cli._presets import BEST_LAYERS
 from nndl.data import load_sample
 from nndl.layers import Conv2D
 from nndl.network import Network
 from nndl.optimizers import Adam, Momentum, get_optimizer
 from nndl.regularizers import L2
 from nndl.sequential import Sequential
+from nndl.train.presets import BEST_LAYERS
 
 try:  # optional: the comparison
     import torch

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from nndl.data import load_data
+from nndl.data._atomic import write_target
 from nndl.optimizers import get_optimizer
 from nndl.sequential import Sequential
 
@@ -42,7 +43,8 @@ def main() -> None:
     p.add_argument("seed", type=int)
     p.add_argument("--log-dir", default="/tmp")
     a = p.parse_args()
-    log = (Path(a.log_dir) / f"{a.name}.log").open("a", buffering=1)
+    # Appended to line by line (so not replaced atomically), but never a device or FIFO.
+    log = write_target(Path(a.log_dir) / f"{a.name}.log").open("a", buffering=1)
     data = load_data(dtype="float32")
     net = Sequential(a.spec, seed=a.seed)
     print(net.describe(), file=log)

@@ -15,7 +15,7 @@ this machine's paths.
 
 Usage::
 
-    PYTHONPATH=src python3 scripts/run_notebooks.py --quick         # all five, as CI
+    PYTHONPATH=src python3 scripts/run_notebooks.py --quick         # all of them, as CI
     PYTHONPATH=src python3 scripts/run_notebooks.py --write notebooks/ch2-backpropagation.ipynb
 """
 
@@ -79,7 +79,10 @@ def main() -> int:
         if a.write:
             import nbformat
 
-            nbformat.write(nb, path)
+            from nndl.data._atomic import atomic_write_bytes
+
+            text = nbformat.writes(nb)
+            atomic_write_bytes(path, (text if text.endswith("\n") else text + "\n").encode())
     return 0
 
 

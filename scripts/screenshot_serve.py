@@ -37,6 +37,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
+    from nndl.data._atomic import atomic_write_bytes
     from nndl.io import load_model
     from nndl.web.app import create_app
     from nndl.web.default_model import load_or_train_default
@@ -64,7 +65,7 @@ def main() -> int:
             page.wait_for_function("window.nndl.state().sent > 0 && window.nndl.isIdle()")
             page.wait_for_timeout(300)  # let the bars' transition finish
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=args.out, full_page=True)
+            atomic_write_bytes(args.out, page.screenshot(full_page=True))
             print(f"{args.out}: the page reads {page.locator('#digit').text_content()}")
             browser.close()
     return 0

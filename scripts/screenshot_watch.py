@@ -56,6 +56,8 @@ def screenshot(url: str, out: str, epochs_shown: int) -> None:
     """Open the page in Chromium, wait for ``epochs_shown`` epochs, save a screenshot."""
     from playwright.sync_api import sync_playwright
 
+    from nndl.data._atomic import atomic_write_bytes
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1320, "height": 900})
@@ -66,7 +68,7 @@ def screenshot(url: str, out: str, epochs_shown: int) -> None:
                                "window.nndlWatch.state().progress.done > 0")
         page.wait_for_timeout(500)
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=out, full_page=True)
+        atomic_write_bytes(out, page.screenshot(full_page=True))
         print(f"{out}: after {page.evaluate('window.nndlWatch.state().epochs')} epochs")
         browser.close()
 

@@ -30,6 +30,7 @@ import numpy as np
 
 from nndl import Network
 from nndl.data import load_data, load_sample
+from nndl.data._atomic import atomic_write_bytes
 from nndl.learning_speed import gradient_norms
 
 #: The book's networks, by number of hidden layers.
@@ -159,7 +160,7 @@ def main() -> int:
                   flush=True)
     lines = report(runs, inits, a.epochs)
     print("\n".join(lines))
-    Path(a.log).write_text("\n".join(lines) + "\n")
+    atomic_write_bytes(a.log, ("\n".join(lines) + "\n").encode("utf-8"))
     figures(runs, Path(a.figure), Path(a.figure_book))
     print(f"wrote {a.log}, {a.figure} and {a.figure_book}")
     return 0

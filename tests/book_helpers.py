@@ -9,6 +9,8 @@ import struct
 
 import numpy as np
 
+from nndl.reference import BookNetwork
+
 
 class Py2Pickler(pickle._Pickler):
     """Writes what Python 2's cPickle wrote: strings as BINSTRING, ``numpy.core`` globals.
@@ -70,6 +72,14 @@ def book_sigmoid_prime(z):
     return book_sigmoid(z) * (1 - book_sigmoid(z))
 
 
+def seed(s):
+    """Seed both generators the book's code draws from: NumPy's global one and ``random``."""
+    import random
+
+    np.random.seed(s)
+    random.seed(s)
+
+
 def book_network_sgd(sizes, training_data, epochs, mini_batch_size, eta, test_data):
     """network.py: Network(sizes) then SGD; return (the per-epoch test counts, the network)."""
     import random
@@ -88,6 +98,43 @@ def book_network_sgd(sizes, training_data, epochs, mini_batch_size, eta, test_da
             net.update_mini_batch(mini_batch, eta)
         counts.append(sum(int(np.argmax(net.feedforward(x)) == y) for x, y in test_data))
     return counts, net
+
+
+class BookNetwork1(BookNetwork):
+    """network.py's Network as the book writes it: per example, printing its lines.
+
+    ``nndl.reference.BookNetwork`` (the book's ``feedforward``, ``backprop``,
+    ``update_mini_batch`` and ``cost_derivative``, with that module's
+    ``sigmoid``) plus the book's constructor, ``SGD`` and ``evaluate``.  A
+    reader's subclass overrides the book's methods as it would the book's class.
+    """
+
+    def __init__(self, sizes):
+        self.num_layers = len(sizes)
+        self.sizes = sizes
+        self.biases = [np.random.randn(y, 1) for y in sizes[1:]]
+        self.weights = [np.random.randn(y, x) for x, y in zip(sizes[:-1], sizes[1:], strict=True)]
+
+    def SGD(self, training_data, epochs, mini_batch_size, eta, test_data=None):  # noqa: N802
+        import random
+
+        if test_data:
+            n_test = len(test_data)
+        n = len(training_data)
+        for j in range(epochs):
+            random.shuffle(training_data)
+            mini_batches = [training_data[k:k + mini_batch_size]
+                            for k in range(0, n, mini_batch_size)]
+            for mini_batch in mini_batches:
+                self.update_mini_batch(mini_batch, eta)
+            if test_data:
+                print(f"Epoch {j}: {self.evaluate(test_data)} / {n_test}")
+            else:
+                print(f"Epoch {j} complete")
+
+    def evaluate(self, test_data):
+        test_results = [(np.argmax(self.feedforward(x)), y) for (x, y) in test_data]
+        return sum(int(x == y) for (x, y) in test_results)
 
 
 class BookCrossEntropyCost:
@@ -118,7 +165,11 @@ def book_vectorized_result(j):
 
 
 class BookNetwork2:
-    """network2.py's Network, per example (the monitors return their lists, no printing)."""
+    """network2.py's Network (the book's repository's, with ``early_stopping_n``), per example.
+
+    As in the book, a monitored evaluation accuracy is measured twice an
+    epoch: once for the list, once more for the printed line.
+    """
 
     def __init__(self, sizes, cost=BookCrossEntropyCost):
         self.num_layers = len(sizes)
@@ -141,29 +192,50 @@ class BookNetwork2:
             a = book_sigmoid(np.dot(w, a) + b)
         return a
 
-    def SGD(self, training_data, epochs, mini_batch_size, eta, lmbda=0.0,  # noqa: N802
+    def SGD(self, training_data, epochs, mini_batch_size, eta, lmbda=0.0,  # noqa: N802, C901
             evaluation_data=None, monitor_evaluation_cost=False,
             monitor_evaluation_accuracy=False, monitor_training_cost=False,
-            monitor_training_accuracy=False):
+            monitor_training_accuracy=False, early_stopping_n=0):
         import random
 
+        if evaluation_data:
+            n_data = len(evaluation_data)
         n = len(training_data)
+        best_accuracy, no_accuracy_change = 0, 0
         evaluation_cost, evaluation_accuracy = [], []
         training_cost, training_accuracy = [], []
-        for _ in range(epochs):
+        for j in range(epochs):
             random.shuffle(training_data)
             mini_batches = [training_data[k:k + mini_batch_size]
                             for k in range(0, n, mini_batch_size)]
             for mini_batch in mini_batches:
                 self.update_mini_batch(mini_batch, eta, lmbda, len(training_data))
+            print(f"Epoch {j} training complete")
             if monitor_training_cost:
-                training_cost.append(self.total_cost(training_data, lmbda))
+                cost = self.total_cost(training_data, lmbda)
+                training_cost.append(cost)
+                print(f"Cost on training data: {cost}")
             if monitor_training_accuracy:
-                training_accuracy.append(self.accuracy(training_data, convert=True))
+                accuracy = self.accuracy(training_data, convert=True)
+                training_accuracy.append(accuracy)
+                print(f"Accuracy on training data: {accuracy} / {n}")
             if monitor_evaluation_cost:
-                evaluation_cost.append(self.total_cost(evaluation_data, lmbda, convert=True))
+                cost = self.total_cost(evaluation_data, lmbda, convert=True)
+                evaluation_cost.append(cost)
+                print(f"Cost on evaluation data: {cost}")
             if monitor_evaluation_accuracy:
-                evaluation_accuracy.append(self.accuracy(evaluation_data))
+                accuracy = self.accuracy(evaluation_data)
+                evaluation_accuracy.append(accuracy)
+                print(f"Accuracy on evaluation data: {self.accuracy(evaluation_data)} / {n_data}")
+            print()
+            if early_stopping_n > 0:
+                if accuracy > best_accuracy:
+                    best_accuracy = accuracy
+                    no_accuracy_change = 0
+                else:
+                    no_accuracy_change += 1
+                if no_accuracy_change == early_stopping_n:
+                    return evaluation_cost, evaluation_accuracy, training_cost, training_accuracy
         return evaluation_cost, evaluation_accuracy, training_cost, training_accuracy
 
     def update_mini_batch(self, mini_batch, eta, lmbda, n):

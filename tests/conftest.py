@@ -12,23 +12,58 @@ every source's failure to try the next one).
 Only this process is guarded: a subprocess (``nndl serve`` in
 ``test_cli_serve.py``, Chromium in ``test_web_browser.py``) is not, and those
 tests point it at 127.0.0.1 themselves.
+
+The suite runs on every core (``-n auto`` in pyproject's addopts, pytest-xdist).
+Each worker then keeps NumPy's BLAS to one thread, so that two workers on two
+cores do not run four BLAS threads that wait for each other, unless a BLAS
+thread count is set in the environment (CI runs the suite with
+``OPENBLAS_NUM_THREADS=1`` and ``=2``).  The header of every run says which
+BLAS kernel ran (``OPENBLAS_CORETYPE`` forces another) and with how many threads.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import nndl.data.fetch as fetch_module
 from data_helpers import Unreachable
 
 #: ``pytester`` runs a test session inside a test (test_network_guard.py uses it).
 pytest_plugins = ["pytester"]
+
+#: Environment variables that set a BLAS thread count: when one is set, it is obeyed.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+if os.environ.get("PYTEST_XDIST_WORKER") and not any(
+        v in os.environ for v in BLAS_THREAD_VARIABLES):
+    threadpool_limits(1, user_api="blas")  # one BLAS thread per worker: see the docstring
+
+
+def blas_description(workers: bool) -> str:
+    """Which BLAS NumPy runs, its kernel (the CPU-specific code) and its thread count."""
+    import numpy as np
+
+    np.ones(2) @ np.ones(2)  # load the BLAS library
+    pinned = workers and not any(v in os.environ for v in BLAS_THREAD_VARIABLES)
+    rows = [f"{i.get('internal_api')} {i.get('version')} kernel {i.get('architecture')}, "
+            f"{1 if pinned else i.get('num_threads')} thread(s)"
+            + (" in each xdist worker" if workers else "")
+            for i in threadpool_info() if i.get("user_api") == "blas"]
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    return "; ".join(rows or ["none found"]) + (f" (OPENBLAS_CORETYPE={forced})" if forced else "")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"blas: {blas_description(bool(getattr(config.option, 'numprocesses', None)))}"
+
 
 LOCAL_NAMES = frozenset({"localhost", "localhost.", "localhost.localdomain"})
 

@@ -32,3 +32,18 @@ def test_help_works(program):
                          ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_the_others_compile(program):
     compile(program.read_text(encoding="utf-8"), str(program), "exec")
+
+
+def test_blas_kernel_names_the_kernel_that_ran_and_checks_it(capsys):
+    """CI's run under a second OpenBLAS kernel rests on this check (scripts/blas_kernel.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("blas_kernel", ROOT / "scripts/blas_kernel.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    found = module.kernels()
+    assert found and all(found)
+    assert module.main(["--expect", found[0]]) == 0
+    assert found[0] in capsys.readouterr().out
+    assert module.main(["--expect", "NoSuchKernel"]) == 1
+    assert "expected the NoSuchKernel kernel" in capsys.readouterr().err

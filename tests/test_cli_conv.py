@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from nndl.cli import _conv, _presets, main
+from nndl.cli import _conv, main
 from nndl.data import load_sample
 from nndl.io import load_model
 from nndl.preprocess import save_png
 from nndl.sequential import Sequential
+from nndl.train import presets as _presets
 
 #: Small enough to train in a fraction of a second, big enough to learn.
 SPEC = "conv:2x5x5,pool:2,dense:10:relu,dropout:0.2,softmax:10"
@@ -87,13 +88,13 @@ def test_conv_presets_fill_in_options_and_explicit_ones_win(name):
 
 def test_layers_without_a_conv_preset_get_conv_defaults():
     given = {"layers": SPEC}
-    opts = _conv.conv_defaults(_presets.resolve("seed", given), given)
+    opts = _presets.conv_defaults(_presets.resolve("seed", given), given)
     assert opts["cost"] == "log_likelihood" and opts["dtype"] == "float32"
     conv = _presets.PRESETS["conv"]
     assert (opts["eta"], opts["optimizer"], opts["mini_batch_size"]) == (
         conv["eta"], conv["optimizer"], conv["mini_batch_size"])
     given = {"layers": SPEC, "eta": 0.5}
-    assert _conv.conv_defaults(_presets.resolve("seed", given), given)["eta"] == 0.5
+    assert _presets.conv_defaults(_presets.resolve("seed", given), given)["eta"] == 0.5
     given = {"layers": SPEC, "cost": "quadratic", "dtype": "float64"}
-    opts = _conv.conv_defaults(_presets.resolve("seed", given), given)
+    opts = _presets.conv_defaults(_presets.resolve("seed", given), given)
     assert opts["cost"] == "quadratic" and opts["dtype"] == "float64"

@@ -9,12 +9,14 @@ import pytest
 import nndl.cli._common as common
 from nndl._validate import DTYPES
 from nndl.activations import ACTIVATIONS
-from nndl.cli import _options, _presets, build_parser, main
+from nndl.cli import _options, build_parser, main
 from nndl.costs import COSTS
 from nndl.init import SCHEMES
 from nndl.io import load_model
 from nndl.optimizers import OPTIMIZERS
 from nndl.regularizers import REGULARIZERS
+from nndl.train import presets as _presets
+from nndl.train.config import TrainConfig
 
 SPEC = "conv:2x5x5,pool:2,dense:10:relu,softmax:10"
 
@@ -109,7 +111,8 @@ def test_choices_come_from_the_registries():
 
 
 def test_every_preset_changes_known_options_and_builds_options():
-    fields = set(_options.TrainOptions.__dataclass_fields__)
+    fields = set(_options.TrainOptions.__dataclass_fields__) | set(
+        TrainConfig.__dataclass_fields__)
     assert set(_presets.SEED) <= fields
     for name, preset in _presets.PRESETS.items():
         assert set(preset) <= set(_presets.SEED)

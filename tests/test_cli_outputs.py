@@ -7,6 +7,7 @@ import sys
 import pytest
 
 import nndl.cli._common as common
+import nndl.train
 from nndl import Network
 from nndl.cli import main
 from nndl.io import load_model
@@ -87,14 +88,14 @@ def test_a_failed_save_names_the_users_path_not_a_temporary_file(tmp_path, monke
 
     folder = tmp_path / "out"
     folder.mkdir()
-    real_sgd = Network.SGD
+    real_train = nndl.train.train
 
-    def sgd_then_folder_vanishes(self, *args, **kwargs):
-        history = real_sgd(self, *args, **kwargs)
+    def train_then_folder_vanishes(*args, **kwargs):
+        history = real_train(*args, **kwargs)
         shutil.rmtree(folder)
         return history
 
-    monkeypatch.setattr(Network, "SGD", sgd_then_folder_vanishes)
+    monkeypatch.setattr(nndl.train, "train", train_then_folder_vanishes)
     target = folder / "m.npz"
     code = main(["train", "--sample", "--epochs", "1", "--sizes", "784,10,10",
                  "--save", str(target)])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from nndl.cli import _options, _presets, build_parser, main
+from nndl.cli import _options, build_parser, main
 from nndl.data import load_sample
 from nndl.io import load_model
 from nndl.schedule import STEP_SCHEDULES
+from nndl.train import presets as _presets
 
 
 def options(*argv: str) -> _options.TrainOptions:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from nndl.cli import _presets, main
+from nndl.cli import main
 from nndl.io import load_model
+from nndl.train import presets as _presets
 
 
 def test_preset_values_and_explicit_override():

@@ -2,7 +2,10 @@
 
 Contract: exit code 0, 1 (one line ``nndl: error: ...``) or 2 (usage); no
 traceback, no hang; nothing written to the data cache, and no existing model
-or image changed unless the command was told to write there.
+or image changed unless the command was told to write there.  Output and
+input paths include a device node, a FIFO, a link to the device and a
+dangling link (nndl's one writer): the device, FIFO and links stay as they were
+(a dangling link may get its target), and nothing blocks on the FIFO.
 
 The values are chosen so that no command runs long (few epochs, small
 networks: huge sizes are issue 11 item 6, outside this suite); no network
@@ -14,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -45,9 +49,12 @@ JUNK = ["--", "-", "--nope", "\x00", "é", "--sample=1", "-h", "--json", "--help
 
 #: Placeholders filled in per test: {tmp} the scratch folder, {model} a valid model...
 PATHS = ["{tmp}/out/new.npz", "{tmp}/missing/x.npz", "{tmp}/file.txt/x", "{tmp}/out",
-         "{model}", "", "{tmp}/out/fig.png"]
-MODELS = ["{model}", "{small}", "{five}", "{garbage}", "{tmp}/none.npz", "{tmp}/out"]
-IMAGES = ["{digit}", "{garbage}", "{tmp}/none.png", "{tmp}/out", "{model}"]
+         "{model}", "", "{tmp}/out/fig.png", "{device}", "{fifo}", "{devlink}", "{dangling}"]
+MODELS = ["{model}", "{small}", "{five}", "{garbage}", "{tmp}/none.npz", "{tmp}/out", "{fifo}"]
+IMAGES = ["{digit}", "{garbage}", "{tmp}/none.png", "{tmp}/out", "{model}", "{fifo}"]
+#: The odd files of the scratch folder and the file type each must keep.
+ODD = {"device": stat.S_IFCHR, "fifo": stat.S_IFIFO, "devlink": stat.S_IFLNK,
+       "dangling": stat.S_IFLNK}
 DIRS = ["{tmp}/cache", "{tmp}/baddata", "{tmp}/file.txt", "{tmp}/nowhere"]
 
 OPTIONS: dict[str, dict[str, list[str] | None]] = {
@@ -113,7 +120,9 @@ def scratch(tmp_path_factory) -> dict[str, str]:
         (bad / name).write_bytes(b"\x00\x00\x08\x01\x00\x00\x00\x09short")
     x, _ = load_sample().test
     save_png(x[0], tmp / "digit.png")
+    odd = odd_files(tmp)
     return {
+        **odd,
         "tmp": str(tmp),
         "model": str(save_model(Network([784, 10, 10], seed=0), tmp / "model.npz")),
         "small": str(save_model(Network([4, 3, 2], seed=0), tmp / "small.npz")),
@@ -121,6 +130,21 @@ def scratch(tmp_path_factory) -> dict[str, str]:
         "garbage": str(tmp / "garbage"),
         "digit": str(tmp / "digit.png"),
     }
+
+
+def odd_files(tmp: Path) -> dict[str, str]:
+    """A /dev/null-like device (as root; else a second FIFO), a FIFO and two links."""
+    device = tmp / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except OSError:
+        os.mkfifo(device)
+        ODD["device"] = ODD["devlink"] = stat.S_IFIFO
+    os.mkfifo(tmp / "pipe")
+    os.symlink(device, tmp / "devlink")
+    os.symlink(tmp / "out" / "created.npz", tmp / "dangling")
+    return {"device": str(device), "fifo": str(tmp / "pipe"), "devlink": str(tmp / "devlink"),
+            "dangling": str(tmp / "dangling")}
 
 
 def run_cli(argv: list[str]) -> tuple[int, str]:
@@ -142,7 +166,7 @@ def test_any_command_line_ends_cleanly(scratch, argv):
     cache = tmp / "cache"
     written = {Path(a) for a in argv}  # files the command may legitimately write
     protected = {p: p.read_bytes() for p in tmp.iterdir()
-                 if p.is_file() and p not in written}
+                 if p.is_file() and not p.is_symlink() and p not in written}
     with pytest.MonkeyPatch.context() as mp, no_hang():
         mp.setenv("NNDL_DATA_DIR", str(cache))
         mp.setenv("XDG_CACHE_HOME", str(tmp / "xdg"))
@@ -158,3 +182,36 @@ def test_any_command_line_ends_cleanly(scratch, argv):
     for path, content in protected.items():
         assert path.read_bytes() == content, f"{path} was changed"
     assert os.path.isdir(tmp / "out")
+    for name, kind in ODD.items():
+        assert stat.S_IFMT(os.lstat(scratch[name]).st_mode) == kind, f"{name} was replaced"
+    assert stat.S_ISCHR(os.stat(scratch["devlink"]).st_mode) or ODD["device"] == stat.S_IFIFO
+
+
+#: Every command-line writer, with the option that names its output.
+WRITERS = [(["train", "--epochs", "1", "--sizes", "784,10,10", "--sample"], "--save"),
+           (["train", "--epochs", "1", "--sizes", "784,10,10", "--sample"], "--plot"),
+           (["digits", "--sample", "--count", "2"], "--out"),
+           (["export", "{model}", "--format", "onnx"], "-o"),
+           (["export", "{model}", "--format", "torch"], "-o")]
+
+
+@st.composite
+def writer_lines(draw: st.DrawFn) -> tuple[list[str], str]:
+    argv, option = draw(st.sampled_from(WRITERS))
+    target = draw(st.sampled_from(["{device}", "{fifo}", "{devlink}", "{tmp}/out"]))
+    extra = draw(st.lists(st.sampled_from(["--quiet", "--monitor", "--seed=3", "--dtype=float32"]),
+                          max_size=2, unique=True)) if argv[0] == "train" else []
+    return [*argv, *extra, option, target], option
+
+
+@settings(max_examples=EXAMPLES or 12)
+@given(case=writer_lines())
+def test_every_writer_refuses_an_odd_target_first(scratch, case):
+    argv, option = case
+    argv = [a.format(**scratch) for a in argv]
+    with no_hang():
+        code, err = run_cli(argv)
+    assert code == 1 and err.startswith(f"nndl: error: {option} ") and err.count("\n") == 1, err
+    assert "not a regular file" in err or "got a folder" in err or "not installed" in err, err
+    for name, kind in ODD.items():
+        assert stat.S_IFMT(os.lstat(scratch[name]).st_mode) == kind, f"{name} was replaced"

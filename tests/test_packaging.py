@@ -38,3 +38,12 @@ def test_readme_links_are_absolute_so_they_work_on_a_package_index():
     relative = [t for t in targets if not re.match(r"https?://|mailto:|#", t)]
     assert relative == []
     assert not re.search(r"<img[^>]+src=\"(?!https?://)", readme)
+
+
+def test_readme_is_short_and_keeps_the_two_commands():
+    """The README is the repository's front page (<= 150 lines); the rest is the site."""
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 150
+    assert "python3 -m pip install -e . && python3 -m nndl train" in readme
+    assert 'python3 -m pip install -e ".[test]" && python3 -m pytest' in readme
+    assert "python3 -m sphinx -W --keep-going -n -b html docs docs/_build/html" in readme

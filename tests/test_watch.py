@@ -124,11 +124,11 @@ def test_the_last_page_leaving_stops_training_after_the_grace_period():
 
 def test_refused_options_are_reported_not_hung():
     from nndl.cli import build_parser
-    from nndl.cli.watch import start_training
+    from nndl.cli.watch import start_training, watch_options
 
     args = build_parser().parse_args(["watch", "--sample", "--sizes", "100,10"])
     session = WatchSession()
-    thread = start_training(args, session)
+    thread = start_training(watch_options(args), session)
     assert session.wait_started(30) is False
     thread.join(30)
     assert session.status == "failed" and isinstance(session.error, ValueError)

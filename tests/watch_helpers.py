@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from nndl.cli import build_parser
-from nndl.cli.watch import start_training
+from nndl.cli.watch import start_training, watch_options
 from nndl.web.session import WatchSession
 
 #: A run slow enough to watch: 1,000 sample images, mini-batch 5 (200 steps an epoch).
@@ -33,7 +33,7 @@ def training_session(*options: str, **session_options: Any) -> Iterator[WatchSes
     """``nndl watch OPTIONS`` without the server: the session, training in its thread."""
     args = build_parser().parse_args(["watch", "--quiet", *options])
     session = WatchSession(**session_options)
-    thread = start_training(args, session)
+    thread = start_training(watch_options(args), session)
     assert session.wait_started(60), session.error
     try:
         yield session

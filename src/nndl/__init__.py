@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
+from nndl.ensemble import Ensemble  # noqa: E402
 from nndl.errors import DataError, ModelFileError, NNDLError, TrainingDiverged  # noqa: E402
 from nndl.network import Network  # noqa: E402
 from nndl.sequential import Sequential  # noqa: E402
@@ -35,6 +36,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DataError",
+    "Ensemble",
     "ModelFileError",
     "NNDLError",
     "NNClassifier",

@@ -2,4 +2,5 @@
 
 from nndl.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # importing the module (documentation tools do) runs nothing
+    raise SystemExit(main())

@@ -36,6 +36,10 @@ from nndl.errors import NotFittedError
 from nndl.history import History
 from nndl.network import Network
 from nndl.optimizers import get_optimizer
+from nndl.train import Splits, TrainConfig, train
+
+#: The parameters that are training options (:class:`~nndl.train.config.TrainConfig`'s fields).
+TRAINING = frozenset(TrainConfig.__dataclass_fields__)
 
 try:  # scikit-learn is optional: the [sklearn] extra
     from sklearn.base import BaseEstimator as _Estimator
@@ -58,7 +62,9 @@ class NNClassifier(_Classifier, _Estimator):
         As in :class:`Network` (defaults: cross-entropy, sigmoid, the book's
         N(0, 1/n_in) ``"scaled_normal"`` init).
     lmbda, regularizer, optimizer, schedule, early_stopping
-        As the keyword options of :meth:`Network.SGD`.  ``schedule`` and
+        As the keyword options of :meth:`Network.SGD` (the fields of
+        :class:`~nndl.train.config.TrainConfig`; every parameter named like
+        one is passed on).  ``schedule`` and
         ``early_stopping`` need ``validation_data`` in :meth:`fit`.
     random_state : int, numpy.random.RandomState, numpy.random.Generator or None
         Seeds the network (initial weights, dropout masks, shuffling); an int
@@ -222,12 +228,13 @@ class NNClassifier(_Classifier, _Estimator):
                 raise ValueError("validation_data must be an (X, y) pair of arrays") from None
             val = (check.data(self, vx, None, reset=False)[0],
                    self._encode(vy, "validation_data y"))
-        return self.network_.SGD(
-            (x, self._encode(y, "y")), epochs, self.mini_batch_size, self.eta,
-            validation_data=val, lmbda=self.lmbda, regularizer=self.regularizer,
-            optimizer=self.optimizer_, schedule=self.schedule,
-            early_stopping=self.early_stopping, verbose=self.verbose,
-        )
+        return train(self.network_, Splits((x, self._encode(y, "y")), val),
+                     self._config(epochs))
+
+    def _config(self, epochs: int) -> TrainConfig:
+        """The training options among the parameters, for ``epochs`` with the kept optimiser."""
+        options = {k: v for k, v in self.get_params(deep=False).items() if k in TRAINING}
+        return TrainConfig(**{**options, "epochs": epochs, "optimizer": self.optimizer_})
 
     # -- prediction -----------------------------------------------------------
     def _inputs(self, X: Any) -> NDArray:  # noqa: N803

@@ -28,8 +28,13 @@ class History:
         #: Why training ended: "epochs" (all done), "early_stopping", "schedule"
         #: (η fell to its floor) or "diverged"; None before training ends.
         self.stop_reason: str | None = None
-        #: The epoch whose weights the model ended with, when early stopping restored them.
+        #: The epoch whose weights the model ended with, when the best epoch was restored
+        #: (early stopping, ``restore_best``; see :mod:`nndl.train.record`).
         self.best_epoch: int | None = None
+        #: The data the restored best epoch was chosen on ("validation", "test"), else None.
+        self.selected_on: str | None = None
+        #: Seconds the whole run took (None for a history not made by training).
+        self.seconds: float | None = None
         #: A sentence for people, e.g. the divergence message.
         self.message: str | None = None
         #: With ``SGD(average=K)``: the epochs averaged and the accuracies of the averaged

@@ -24,9 +24,11 @@ gigabytes; arrays are read with ``allow_pickle=False`` (loading can never
 execute code) and must hold finite numbers.
 
 **Writing is atomic.**  The file is written to a temporary file beside the
-target and renamed over it once complete, with the permissions the umask
-gives, so an interrupted save leaves the previous file intact and no
-temporary file behind.
+target and renamed over it once complete (a link is kept and its target
+replaced; a device, FIFO or folder is refused), so an interrupted or failed
+save — a full disk included — leaves the previous file intact and no
+temporary file behind.  A replaced file keeps its permissions; a new one
+gets those the umask gives.
 
 Examples
 --------
@@ -42,6 +44,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -81,8 +84,33 @@ def save_model(model: Any, path: str | os.PathLike[str], *, metadata: dict | Non
     """Write ``model`` to ``path`` (``.npz``) atomically; return the path.
 
     ``metadata`` must be JSON-serialisable; it comes back as ``model.metadata``.
+    The file is written by nndl's one writer
+    (:func:`nndl.data._atomic.atomic_writer`): a link is followed, a device,
+    FIFO or folder refused, a failed write leaves the previous file intact.
     """
     path = Path(path)
+    arrays = _arrays(model, metadata)
+    with atomic_writer(path) as fh:
+        np.savez_compressed(fh, **arrays)
+    return path
+
+
+def model_bytes(model: Any, *, metadata: dict | None = None) -> bytes:
+    """The bytes of the file :func:`save_model` writes, made in memory (for a download).
+
+    Examples
+    --------
+    >>> from nndl import Network
+    >>> model_bytes(Network([2, 2], seed=0))[:2]
+    b'PK'
+    """
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **_arrays(model, metadata))
+    return buffer.getvalue()
+
+
+def _arrays(model: Any, metadata: dict | None) -> dict[str, Any]:
+    """The members of ``model``'s file: its state dict and the header."""
     header = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -96,9 +124,7 @@ def save_model(model: Any, path: str | os.PathLike[str], *, metadata: dict | Non
         raise ValueError(f"metadata must be JSON-serialisable: {exc}") from None
     arrays = dict(model.state_dict())
     arrays[META_KEY] = np.frombuffer(meta_bytes, dtype=np.uint8)
-    with atomic_writer(path) as fh:
-        np.savez_compressed(fh, **arrays)
-    return path
+    return arrays
 
 
 def _open(path: Path) -> zipfile.ZipFile:

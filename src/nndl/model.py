@@ -4,7 +4,7 @@ The engine (:class:`~nndl.sequential.Sequential`, of which
 :class:`~nndl.network.Network` is the book's fully connected case) provides
 ``n_inputs``, ``n_outputs``, ``dtype``, ``rng`` and ``forward(x)`` (the
 output for an already-validated ``(m, n_in)`` batch); everything here is
-written against those, and :func:`nndl.training.sgd` against the protocol
+written against those, and :func:`nndl.train.train` against the protocol
 the engine documents.
 """
 
@@ -15,8 +15,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from nndl import _validate, training
+from nndl import _validate
 from nndl.history import History
+from nndl.train.config import TrainConfig
+from nndl.train.loop import train
+from nndl.train.run import BatchCallback, EpochCallback, Hooks, Splits
 
 
 class Model:
@@ -115,22 +118,9 @@ class Model:
         test_data: tuple[Any, Any] | None = None,
         *,
         validation_data: tuple[Any, Any] | None = None,
-        lmbda: float = 0.0,
-        regularizer: Any = "l2",
-        optimizer: Any = "sgd",
-        schedule: Any = None,
-        early_stopping: int | None = None,
-        average: int | None = None,
-        monitor_training_cost: bool = False,
-        monitor_training_accuracy: bool = False,
-        monitor_evaluation_cost: bool = False,
-        monitor_evaluation_accuracy: bool | None = None,
-        monitor_gradients: bool = False,
-        expand: bool = False,
-        augment: Any = None,
-        verbose: bool = True,
-        on_batch: training.BatchCallback | None = None,
-        on_epoch: training.EpochCallback | None = None,
+        on_batch: BatchCallback | None = None,
+        on_epoch: EpochCallback | None = None,
+        **options: Any,
     ) -> History:
         """Train by mini-batch stochastic gradient descent (the seed's ``SGD``).
 
@@ -148,65 +138,16 @@ class Model:
         test_data : (x, y), optional
             Evaluated after every epoch; prints ``Epoch k: correct / total`` like the seed.
         validation_data : (x, y), optional
-            The book's ``evaluation_data``: watched by the monitors, the
-            schedule and early stopping (never used for training).
-        lmbda : float, default 0
-            Regularisation strength λ (with n = the training-set size).
-        regularizer : {"l2", "l1"} or Regularizer, default "l2"
-            Which penalty ``lmbda`` weighs; see :mod:`nndl.regularizers`.
-        optimizer : {"sgd", "momentum", "adam"}, dict or Optimizer
-            See :mod:`nndl.optimizers`; e.g. ``{"name": "momentum", "mu": 0.9}``.
-            Pass the same object again to keep its state between calls.
-        schedule : int, dict, str or StepSchedule, optional
-            An int is the book's schedule: halve η after this many epochs
-            without a better validation accuracy, stop once η ≤ η₀/128; a
-            dict without ``"kind"`` gives
-            :class:`~nndl.schedule.HalvingSchedule` options.  A per-step
-            schedule sets η for every mini-batch from the run's length:
-            ``"cosine"``, ``"onecycle"`` or ``"constant"``, a dict such as
-            ``{"kind": "cosine", "warmup": 0.05}`` (``warmup`` < 1 is a
-            fraction of the run, ≥ 1 epochs) or a
-            :class:`~nndl.schedule.StepSchedule`; ``eta`` is then its peak.
-            See :mod:`nndl.schedule`.
-        early_stopping : int, optional
-            Stop after this many epochs without a better validation
-            accuracy, and restore the weights of the best epoch.
-        average : int, optional
-            End with the mean of the weights at the ends of the last
-            ``average`` epochs (:mod:`nndl.averaging`), measured once on the
-            test and validation data (``history.averaged``).  With
-            ``early_stopping`` the average is of the ``average`` epochs
-            that end at the best epoch.
-        monitor_training_cost, monitor_training_accuracy, monitor_evaluation_cost, \
-monitor_evaluation_accuracy : bool
-            The book's monitors: record (and print) cost/accuracy on the
-            training and validation data each epoch.  Costs include the
-            penalty.  Evaluation accuracy defaults to on when
-            ``validation_data`` is given.
-        monitor_gradients : bool, default False
-            The book's chapter-5 learning speed: after every epoch, record
-            ``gradient_norms``, ‖δˡ‖ = ‖mean ∂C/∂bˡ‖ over the first 1,000
-            training examples for each layer with parameters (hidden layers
-            first, the output layer last); see :mod:`nndl.learning_speed`.
-        expand : bool, default False
-            The book's expanded training data: each epoch also visits every
-            example moved by one pixel up, down, left and right (5·n
-            mini-batch examples, shuffled together; generated per
-            mini-batch, never stored; zero fill at the edge).  The
-            regulariser's n is then 5·n; the training monitors measure the
-            original images.  See :mod:`nndl.data.expand`.
-        augment : Augment, dict or str, optional
-            Random shifts, rotations, scalings and elastic distortions,
-            drawn from the model's ``rng`` and applied to every mini-batch
-            (never stored): an :class:`~nndl.data.augment.Augment`, a dict of
-            its options or a spec such as ``"shift=2,rotate=10,elastic=34:4"``.
-            With ``expand`` both apply, the one-pixel shift first.  See
-            :mod:`nndl.data.augment`.
-        verbose : bool, default True
-            Print ``Epoch k: ...`` and the monitors after each epoch.
+            The book's ``evaluation_data``: what the monitors, the schedule,
+            early stopping and the best epoch watch (never trained on).
+        **options
+            Any other field of :class:`~nndl.train.config.TrainConfig`, where
+            each is described: ``lmbda``, ``regularizer``, ``optimizer``,
+            ``schedule``, ``early_stopping``, ``average``, the book's
+            ``monitor_*`` options, ``expand``, ``augment``, ``verbose`` ...
         on_batch, on_epoch : callable, optional
             ``on_batch(done, total)`` after each mini-batch; ``on_epoch(record)``
-            after each epoch (it may add its own measurements to the record).
+            after each epoch (it may add measurements to the record).
 
         Returns
         -------
@@ -216,28 +157,15 @@ monitor_evaluation_accuracy : bool
             ``validation_cost``, ``validation_accuracy`` (and ``*_correct``,
             ``*_total``) and ``gradient_norms`` when monitored.
             ``history.stop_reason`` says why it stopped; ``history.best_epoch``
-            which weights early stopping kept.  ``eta`` is the η of the
-            epoch's last step.
+            which weights early stopping (or ``restore_best``) kept.  ``eta``
+            is the η of the epoch's last step.
 
         Raises
         ------
         TrainingDiverged
-            If the cost or the weights become NaN/infinite (η too large).  The
-            weights are put back to those before the failing epoch.
+            If the cost or the weights become NaN/infinite (η too large); the weights
+            are those before the failing epoch (or the best epoch's, when kept).
         """
-        run = training.prepare(
-            self,  # type: ignore[arg-type]  # the engine (Sequential) implements Trainable
-            training_data, epochs, mini_batch_size, eta, test_data,
-            validation_data=validation_data, lmbda=lmbda, regularizer=regularizer,
-            optimizer=optimizer, schedule=schedule, early_stopping=early_stopping,
-            average=average,
-            monitor_training_cost=monitor_training_cost,
-            monitor_training_accuracy=monitor_training_accuracy,
-            monitor_evaluation_cost=monitor_evaluation_cost,
-            monitor_evaluation_accuracy=monitor_evaluation_accuracy,
-            monitor_gradients=monitor_gradients,
-            expand=expand, augment=augment, verbose=verbose, on_batch=on_batch, on_epoch=on_epoch,
-        )
-        history = training.sgd(self, run)  # type: ignore[arg-type]  # as above
-        self.history_ = history
-        return history
+        config = TrainConfig(epochs=epochs, mini_batch_size=mini_batch_size, eta=eta, **options)
+        return train(self, Splits(training_data, validation_data, test_data),  # type: ignore[arg-type]
+                     config, Hooks(on_batch, on_epoch))

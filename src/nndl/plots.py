@@ -45,6 +45,8 @@ SIZES: dict[str, tuple[float, float]] = {
     "digits": (6.0, 6.0),
     "speed": (7.0, 4.5),
 }
+#: The figures :func:`plot_model` may write, each as ``NAME.png``.
+MODEL_FIGURES = ("curves", "weights", "confusion", "misclassified", "speed")
 #: ``(width, height)`` in pixels of each kind of figure.
 PIXELS: dict[str, tuple[int, int]] = {
     k: (round(w * DPI), round(h * DPI)) for k, (w, h) in SIZES.items()

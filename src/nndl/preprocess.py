@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from nndl.data._atomic import atomic_write_bytes
+
 #: MNIST geometry: the digit fits a BOX×BOX square inside a SIDE×SIDE image.
 SIDE = 28
 BOX = 20
@@ -89,6 +91,8 @@ def load_image(source: str | os.PathLike[str] | bytes) -> NDArray[np.float64]:
     """
     image_mod = _pil()
     name = "<bytes>" if isinstance(source, bytes) else str(source)
+    if not isinstance(source, bytes) and os.path.exists(source) and not os.path.isfile(source):
+        raise OSError(f"cannot read image {name}: not a regular file")  # a FIFO would block
     try:
         fh = io.BytesIO(source) if isinstance(source, bytes) else open(Path(source), "rb")  # noqa: SIM115
     except OSError as exc:
@@ -184,9 +188,13 @@ def save_png(pixels: NDArray, path: str | os.PathLike[str], *, scale: int = 1) -
     """Save a (784,) or (28, 28) white-on-black MNIST vector as a dark-on-light PNG.
 
     Handy for making test images; ``scale`` enlarges it with nearest-neighbour.
+    The file is written by nndl's one writer (atomically; a link is followed,
+    a device or FIFO refused).
     """
     arr = np.asarray(pixels, dtype=np.float64).reshape(SIDE, SIDE)
     img = _pil().fromarray(np.round((1.0 - arr) * 255).astype(np.uint8), mode="L")
     if scale > 1:
         img = img.resize((SIDE * scale, SIDE * scale), _pil().Resampling.NEAREST)
-    img.save(path)
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG")
+    atomic_write_bytes(path, buffer.getvalue())

@@ -5,7 +5,7 @@ set* (not of the mini-batch):
 
 * L2: Ω = (λ/2n) Σ w²,  so ∂Ω/∂w = (λ/n) w and plain SGD becomes
   w → (1 − ηλ/n) w − (η/m) Σₓ ∇w Cₓ  (the book's equation (93));
-* L1: Ω = (λ/n) Σ |w|,  so ∂Ω/∂w = (λ/n) sgn(w) and
+* L1: Ω = (λ/n) Σ ``|w|``,  so ∂Ω/∂w = (λ/n) sgn(w) and
   w → w − (ηλ/n) sgn(w) − (η/m) Σₓ ∇w Cₓ.
 
 Biases are not regularised.  A regulariser works on plain arrays, so any
@@ -87,7 +87,7 @@ class L2(Regularizer):
 
 
 class L1(Regularizer):
-    """L1 regularisation, Ω = (λ/n) Σ |w|; drives small weights to exactly 0 faster."""
+    """L1 regularisation, Ω = (λ/n) Σ ``|w|``; drives small weights to exactly 0 faster."""
 
     name = "l1"
 

@@ -71,7 +71,7 @@ class XorResult:
 
     @property
     def max_error(self) -> float:
-        """Largest |output − target| after training."""
+        """Largest ``|output − target|`` after training."""
         return float(np.max(np.abs(self.outputs - TARGETS[:, 0])))
 
 

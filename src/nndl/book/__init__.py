@@ -24,8 +24,10 @@ The modules are adapters: the arithmetic is nndl's vectorised engine
 (:class:`nndl.Network`, :class:`nndl.Sequential`); a mini-batch is a few
 matrix products, not a loop over its examples.  ``network`` and ``network2``
 are exact in the sense that the same seeds give the book's trajectory (see
-docs/book.md).  Each network keeps the nndl model doing the work as
-``net.model``.
+docs/book.md).  Their methods are the book's extension points: a subclass
+that overrides one (or a patched ``sigmoid``) makes ``SGD`` run the book's
+own loop, calling it as the book does (:mod:`nndl.book._network`).  Each
+network keeps the nndl model of its fast path as ``net.model``.
 
 Data come from nndl's verified MNIST cache (downloaded on first use, like
 ``nndl fetch``), from the book's own ``mnist.pkl.gz`` when a path is given

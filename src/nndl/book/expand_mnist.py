@@ -44,6 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nndl.book import mnist_loader
+from nndl.data._atomic import write_target
 from nndl.data.expand import image_shape_of, shift_images
 from nndl.data.pickled import write_mnist_pkl
 from nndl.errors import DataError
@@ -108,12 +109,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     output = Path(args.output).expanduser()
     print("Expanding the MNIST training set")
-    if output.exists():
+    try:
+        target = write_target(output)  # a link's target; never a device or FIFO
+    except OSError as exc:
+        print(f"error: cannot write {exc}", file=sys.stderr)
+        return 2
+    if target.exists():
         print("The expanded training set already exists.  Exiting.")
         return 0
-    if not output.parent.is_dir() or not os.access(output.parent, os.W_OK):
+    if not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
         print(
-            f"error: cannot write {output}: the folder {output.parent} does not exist or is not "
+            f"error: cannot write {output}: the folder {target.parent} does not exist or is not "
             "writable (create it, or give --output)",
             file=sys.stderr,
         )
@@ -127,7 +133,11 @@ def main(argv: list[str] | None = None) -> int:
         random.seed(args.seed)
     expanded = expand(training)
     print("Saving expanded data. This may take a few minutes.")
-    write_mnist_pkl(output, (expanded, validation, test))
+    try:
+        write_mnist_pkl(output, (expanded, validation, test))
+    except OSError as exc:  # a full disk, say: nothing is left half-written
+        print(f"error: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     return 0
 
 

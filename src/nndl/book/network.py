@@ -27,21 +27,38 @@ from __future__ import annotations
 from typing import Any
 
 from nndl import _validate
-from nndl.book._network import BookModel, as_arrays, sigmoid, sigmoid_prime, training_list
+from nndl.book._network import BookModel, as_arrays, as_list, sigmoid, training_list
 
 __all__ = ["Network", "sigmoid", "sigmoid_prime"]
+
+
+
+def sigmoid_prime(z: Any) -> Any:
+    """Derivative of the sigmoid function, σ'(z) = σ(z)(1 − σ(z)), with this module's σ."""
+    return sigmoid(z) * (1 - sigmoid(z))
 
 
 class Network(BookModel):
     """The book's chapter-1 network: ``Network([784, 30, 10])``.
 
     Biases ``(n, 1)`` and weights ``(n_out, n_in)`` start as N(0, 1) draws
-    from ``np.random`` (biases first), as in the book.
+    from ``np.random`` (biases first), as in the book.  A subclass may
+    override ``update_mini_batch``, ``backprop``, ``cost_derivative``,
+    ``evaluate`` or ``feedforward``, or patch ``network.sigmoid`` /
+    ``network.sigmoid_prime``: ``SGD`` then calls them as the book's does
+    (see :mod:`nndl.book._network`).
     """
+
+    EXTENSION_POINTS = ("update_mini_batch", "backprop", "cost_derivative", "evaluate",
+                        "feedforward")
 
     def __init__(self, sizes: list[int]) -> None:
         super().__init__(sizes, "quadratic")
         self._initialize(scaled=False)
+
+    @staticmethod
+    def _functions() -> tuple[Any, Any]:
+        return sigmoid, sigmoid_prime  # this module's, looked up now: a reader may patch them
 
     def SGD(  # noqa: N802 - the book's name
         self, training_data: Any, epochs: int, mini_batch_size: int, eta: float,
@@ -54,28 +71,46 @@ class Network(BookModel):
         prints ``Epoch j: correct / total``, else ``Epoch j complete``.
         """
         training_data = training_list(training_data)
-        model = self.model
+        eta = _validate.positive_float(eta, "eta")
+        if test_data:
+            test_data = as_list(test_data, "test_data")
+        if self._modified():  # the book's loop, calling the reader's methods
+            def step(mini_batch: list) -> None:
+                self.update_mini_batch(mini_batch, eta)
+
+            for j in self._epochs(training_data, epochs, mini_batch_size, step):
+                print(f"Epoch {j}: {self.evaluate(test_data)} / {len(test_data)}" if test_data
+                      else f"Epoch {j} complete")
+            return
+        model = self._sync()
         x, y = as_arrays(training_data, "training_data")
         # Validated once: each mini-batch is then one step of the engine (train_step).
         x, _ = _validate.inputs(x, model.n_inputs, model.dtype, "training_data x")
         y = _validate.targets(y, len(x), model.n_outputs, model.dtype, "training_data y")
-        eta = _validate.positive_float(eta, "eta")
         if test_data:
             test_x, test_y = as_arrays(test_data, "test_data")
 
-        def step(x_batch: Any, y_batch: Any) -> None:
+        def train_step(x_batch: Any, y_batch: Any) -> None:
             model.train_step(x_batch, y_batch, eta)
 
-        for j in self._epochs(training_data, x, y, epochs, mini_batch_size, step):
-            if test_data:
-                print(f"Epoch {j}: {model.evaluate(test_x, test_y)} / {len(test_x)}")
-            else:
-                print(f"Epoch {j} complete")
+        try:
+            for j in self._epochs(training_data, epochs, mini_batch_size, train_step, (x, y)):
+                print(f"Epoch {j}: {model.evaluate(test_x, test_y)} / {len(test_x)}" if test_data
+                      else f"Epoch {j} complete")
+        finally:
+            self._publish()
 
     def update_mini_batch(self, mini_batch: Any, eta: float) -> None:
         """One gradient-descent step on the list of ``(x, y)`` pairs ``mini_batch``."""
-        x, y = as_arrays(mini_batch, "mini_batch")
-        self.model.update_mini_batch(x, y, eta)
+        eta = _validate.positive_float(eta, "eta")
+        self._update(mini_batch, eta, 1.0, lambda x, y: self._model.update_mini_batch(x, y, eta))
+
+    def _output_delta(self, z: Any, a: Any, y: Any) -> Any:
+        return self.cost_derivative(a, y) * self._functions()[1](z)  # δᴸ = ∇ₐC ⊙ σ'(zᴸ)
+
+    def cost_derivative(self, output_activations: Any, y: Any) -> Any:
+        """Return ∂Cₓ/∂a for the output activations: a − y (the quadratic cost)."""
+        return output_activations - y
 
     def evaluate(self, test_data: Any) -> int:
         """Return how many of the ``(x, label)`` pairs the network gets right."""

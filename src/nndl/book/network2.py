@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,8 +41,8 @@ from nndl import _validate
 from nndl.book._network import (
     BookModel,
     as_arrays,
+    as_list,
     sigmoid,
-    sigmoid_prime,
     training_list,
 )
 from nndl.book.mnist_loader import vectorized_result
@@ -60,6 +61,12 @@ __all__ = [
     "sigmoid_prime",
     "vectorized_result",
 ]
+
+
+
+def sigmoid_prime(z: Any) -> Any:
+    """Derivative of the sigmoid function, σ'(z) = σ(z)(1 − σ(z)), with this module's σ."""
+    return sigmoid(z) * (1 - sigmoid(z))
 
 
 class QuadraticCost:
@@ -92,6 +99,9 @@ class CrossEntropyCost:
     def delta(z: Any, a: Any, y: Any) -> Any:
         return np.asarray(a) - y
 
+
+#: The largest network2 file :func:`load` reads (a 784-1000-10 network's is about 16 MB).
+MAX_JSON_BYTES = 64 * 2**20
 
 #: The cost classes a saved file may name.
 COSTS = {cls.__name__: cls for cls in (QuadraticCost, CrossEntropyCost)}
@@ -132,12 +142,34 @@ def _engine_cost(cost: Any) -> str | Cost:
     )
 
 
+#: The book's own cost methods: any other ``fn`` or ``delta`` is a reader's (the book's path).
+ORIGINAL_COST_METHODS = {
+    name: {getattr(cost, name) for cost in (QuadraticCost, CrossEntropyCost)}
+    for name in ("fn", "delta")
+}
+
+#: The monitors of the book's ``SGD``, in the order it measures and prints them.
+MONITORS = {
+    "training_cost": "Cost on training data: {}",
+    "training_accuracy": "Accuracy on training data: {} / {}",
+    "evaluation_cost": "Cost on evaluation data: {}",
+    "evaluation_accuracy": "Accuracy on evaluation data: {} / {}",
+}
+
+
 class Network(BookModel):
     """The book's chapter-3 network: ``Network([784, 30, 10], cost=CrossEntropyCost)``.
 
     Weights start as N(0, 1/n_in) and biases as N(0, 1), drawn from
-    ``np.random`` (biases first): :meth:`default_weight_initializer`.
+    ``np.random`` (biases first): :meth:`default_weight_initializer`.  A
+    subclass may override ``update_mini_batch``, ``backprop``,
+    ``feedforward``, ``total_cost`` or ``accuracy``, a cost class bring its
+    own ``fn``/``delta``, or a reader patch ``network2.sigmoid`` /
+    ``sigmoid_prime``: ``SGD`` then calls them as the book's does (see
+    :mod:`nndl.book._network`).
     """
+
+    EXTENSION_POINTS = ("update_mini_batch", "backprop", "feedforward", "total_cost", "accuracy")
 
     def __init__(self, sizes: list[int], cost: Any = CrossEntropyCost) -> None:
         super().__init__(sizes, _engine_cost(cost))
@@ -152,6 +184,17 @@ class Network(BookModel):
     @cost.setter
     def cost(self, value: Any) -> None:
         raise AttributeError("choose the cost when building the network: Network(sizes, cost=...)")
+
+    @staticmethod
+    def _functions() -> tuple[Any, Any]:
+        return sigmoid, sigmoid_prime  # this module's, looked up now: a reader may patch them
+
+    def _patched(self) -> set[str]:
+        changed = super()._patched()
+        for name, originals in ORIGINAL_COST_METHODS.items():
+            if getattr(self.cost, name, None) not in originals:
+                changed.add(f"cost.{name}")
+        return changed
 
     def default_weight_initializer(self) -> None:
         """Weights from N(0, 1/n_in), biases from N(0, 1), drawn from ``np.random``."""
@@ -181,50 +224,80 @@ class Network(BookModel):
         """
         training_data = training_list(training_data)
         n = len(training_data)
-        x, y = as_arrays(training_data, "training_data")
         evaluation_data = materialize(evaluation_data)
-        watched = _check_monitors(evaluation_data, early_stopping_n, {
-            "monitor_evaluation_cost": monitor_evaluation_cost,
-            "monitor_evaluation_accuracy": monitor_evaluation_accuracy,
-            "monitor_training_accuracy": monitor_training_accuracy,
-        })
+        monitors = {
+            "training_cost": monitor_training_cost,
+            "training_accuracy": monitor_training_accuracy,
+            "evaluation_cost": monitor_evaluation_cost,
+            "evaluation_accuracy": monitor_evaluation_accuracy,
+        }
+        watched = _check_monitors(evaluation_data, early_stopping_n, monitors)
         if evaluation_data:
-            ex, ey = as_arrays(evaluation_data, "evaluation_data")
-        step = self._step(eta, lmbda, n)
-        results: tuple[list, list, list, list] = ([], [], [], [])
-        evaluation_cost, evaluation_accuracy, training_cost, training_accuracy = results
+            evaluation_data = as_list(evaluation_data, "evaluation_data")
+        eta = _validate.positive_float(eta, "eta")
+        lmbda = _validate.positive_float(lmbda, "lmbda", allow_zero=True)
+        book = bool(self._modified())  # decided once: the book's loop, or the engine's
+        if book:
+            measure = {
+                "training_cost": lambda: self.total_cost(training_data, lmbda),
+                "training_accuracy": lambda: self.accuracy(training_data, convert=True),
+                "evaluation_cost": lambda: self.total_cost(evaluation_data, lmbda, convert=True),
+                "evaluation_accuracy": lambda: self.accuracy(evaluation_data),
+            }
+            epochs_run = self._epochs(training_data, epochs, mini_batch_size,
+                                      lambda batch: self.update_mini_batch(batch, eta, lmbda, n))
+        else:
+            measure, arrays = self._engine_measures(training_data, evaluation_data, lmbda)
+            self._sync()
+            epochs_run = self._epochs(training_data, epochs, mini_batch_size,
+                                      self._step(eta, lmbda, n), arrays)
+        totals = {"training": n, "evaluation": len(evaluation_data or ())}
+        results: dict[str, list] = {key: [] for key in MONITORS}
         best_accuracy, no_accuracy_change = 0, 0
-        for j in self._epochs(training_data, x, y, epochs, mini_batch_size, step):
-            print(f"Epoch {j} training complete")
-            if monitor_training_cost:
-                training_cost.append(self._total_cost(x, y, lmbda))
-                print(f"Cost on training data: {training_cost[-1]}")
-            if monitor_training_accuracy:
-                training_accuracy.append(self.model.evaluate(x, y))
-                print(f"Accuracy on training data: {training_accuracy[-1]} / {n}")
-            if monitor_evaluation_cost:
-                evaluation_cost.append(self._total_cost(ex, ey, lmbda))
-                print(f"Cost on evaluation data: {evaluation_cost[-1]}")
-            if monitor_evaluation_accuracy:
-                evaluation_accuracy.append(self.model.evaluate(ex, ey))
-                print(f"Accuracy on evaluation data: {evaluation_accuracy[-1]} / {len(ex)}")
-            print()
-            if watched is not None:
-                watch = evaluation_accuracy if watched == "evaluation" else training_accuracy
-                accuracy = watch[-1]
-                if accuracy > best_accuracy:
-                    best_accuracy, no_accuracy_change = accuracy, 0
-                else:
-                    no_accuracy_change += 1
-                if no_accuracy_change == early_stopping_n:
-                    break
-        return results
+        try:
+            for j in epochs_run:
+                print(f"Epoch {j} training complete")
+                for key, line in MONITORS.items():
+                    if monitors[key]:
+                        results[key].append(measure[key]())
+                        # The book measures the evaluation accuracy again to print it.
+                        again = book and key == "evaluation_accuracy"
+                        shown = measure[key]() if again else results[key][-1]
+                        print(line.format(shown, totals[key.split("_")[0]]))
+                print()
+                if watched is not None:
+                    accuracy = results[f"{watched}_accuracy"][-1]
+                    if accuracy > best_accuracy:
+                        best_accuracy, no_accuracy_change = accuracy, 0
+                    else:
+                        no_accuracy_change += 1
+                    if no_accuracy_change == early_stopping_n:
+                        break
+        finally:
+            if not book:
+                self._publish()
+        return (results["evaluation_cost"], results["evaluation_accuracy"],
+                results["training_cost"], results["training_accuracy"])
+
+    def _engine_measures(
+        self, training_data: list, evaluation_data: Any, lmbda: float
+    ) -> tuple[dict[str, Any], tuple[Any, Any]]:
+        """The fast path's monitors (on stacked arrays), and the stacked training data."""
+        x, y = as_arrays(training_data, "training_data")
+        ex, ey = as_arrays(evaluation_data, "evaluation_data") if evaluation_data else (x, y)
+        model = self._model
+        measure = {
+            "training_cost": lambda: self._total_cost(x, y, lmbda),
+            "training_accuracy": lambda: model.evaluate(x, y),
+            "evaluation_cost": lambda: self._total_cost(ex, ey, lmbda),
+            "evaluation_accuracy": lambda: model.evaluate(ex, ey),
+        }
+        return measure, (x, y)
 
     def _step(self, eta: float, lmbda: float, n: int) -> Any:
-        """One step on stacked ``(x, y)``: w → (1 − ηλ/n) w − (η/m) Σₓ ∇w Cₓ."""
-        eta = _validate.positive_float(eta, "eta")
-        model = self.model
-        decay = get_regularizer("l2", _validate.positive_float(lmbda, "lmbda", allow_zero=True))
+        """One step of the model on stacked ``(x, y)``: w → (1 − ηλ/n) w − (η/m) Σₓ ∇w Cₓ."""
+        model = self._model
+        decay = get_regularizer("l2", lmbda)
         if decay is None:
             return lambda x, y: model.update_mini_batch(x, y, eta)
 
@@ -242,8 +315,13 @@ class Network(BookModel):
 
     def update_mini_batch(self, mini_batch: Any, eta: float, lmbda: float, n: int) -> None:
         """One step on the list of pairs ``mini_batch``; ``n`` is the training-set size."""
-        x, y = as_arrays(mini_batch, "mini_batch")
-        self._step(eta, lmbda, _validate.positive_int(n, "n"))(x, y)
+        eta = _validate.positive_float(eta, "eta")
+        lmbda = _validate.positive_float(lmbda, "lmbda", allow_zero=True)
+        n = _validate.positive_int(n, "n")
+        self._update(mini_batch, eta, 1 - eta * (lmbda / n), self._step(eta, lmbda, n))
+
+    def _output_delta(self, z: Any, a: Any, y: Any) -> Any:
+        return self.cost.delta(z, a, y)  # δᴸ from the cost class (BP1)
 
     def accuracy(self, data: Any, convert: bool = False) -> int:
         """Return how many of the pairs in ``data`` the network classifies correctly.
@@ -258,19 +336,36 @@ class Network(BookModel):
 
         ``convert`` is accepted for the book's sake (see :meth:`accuracy`).
         """
+        data = as_list(data, "data")
+        if self._modified() & {"feedforward", "sigmoid", "cost.fn"}:  # the book's loop
+            cost = 0.0
+            for x, y in data:
+                a = self.feedforward(x)
+                cost += self.cost.fn(a, self._target(y)) / len(data)
+            weights = sum(np.linalg.norm(w) ** 2 for w in self.weights)
+            return float(cost + 0.5 * (lmbda / len(data)) * weights)
         x, y = as_arrays(data, "data")
+        self._sync()
         return self._total_cost(x, y, lmbda)
+
+    def _target(self, y: Any) -> Any:
+        """The column the cost compares with: ``y`` itself, or a label as a one-hot column."""
+        if np.ndim(y) != 0:
+            return y
+        e = np.zeros((self.sizes[-1], 1))
+        e[y] = 1.0
+        return e
 
     def _total_cost(self, x: Any, y: Any, lmbda: float) -> float:
         penalty = get_regularizer("l2", lmbda)
-        return self.model.total_cost(x, y, regularizer=penalty, n=len(x))
+        return self._model.total_cost(x, y, regularizer=penalty, n=len(x))
 
     def save(self, filename: str | os.PathLike[str]) -> None:
         """Save the network as the book's JSON (``sizes``, ``weights``, ``biases``, ``cost``)."""
         data = {
             "sizes": [int(s) for s in self.sizes],
-            "weights": [w.tolist() for w in self.weights],
-            "biases": [b.tolist() for b in self.biases],
+            "weights": [np.asarray(w).tolist() for w in self.weights],
+            "biases": [np.asarray(b).tolist() for b in self.biases],
             "cost": str(self.cost.__name__),
         }
         atomic_write_bytes(filename, json.dumps(data).encode("utf-8"))
@@ -278,14 +373,14 @@ class Network(BookModel):
 
 def _check_monitors(evaluation_data: Any, early_stopping_n: int, flags: dict) -> str | None:
     """Refuse monitors without their data; return which accuracy early stopping watches."""
-    for name in ("monitor_evaluation_cost", "monitor_evaluation_accuracy"):
+    for name in ("evaluation_cost", "evaluation_accuracy"):
         if flags[name] and not evaluation_data:
-            raise ValueError(f"{name}=True needs evaluation_data (the data it measures)")
+            raise ValueError(f"monitor_{name}=True needs evaluation_data (the data it measures)")
     if _validate.positive_int(early_stopping_n, "early_stopping_n", minimum=0) == 0:
         return None
-    if flags["monitor_evaluation_accuracy"]:
+    if flags["evaluation_accuracy"]:
         return "evaluation"
-    if flags["monitor_training_accuracy"]:
+    if flags["training_accuracy"]:
         return "training"
     raise ValueError(
         "early_stopping_n needs an accuracy to watch: monitor_evaluation_accuracy=True "
@@ -296,30 +391,58 @@ def _check_monitors(evaluation_data: Any, early_stopping_n: int, flags: dict) ->
 def load(filename: str | os.PathLike[str]) -> Network:
     """Load a network saved by :meth:`Network.save` — or by the book's own ``network2``.
 
+    The file is read as nndl's own model files are: at most
+    :data:`MAX_JSON_BYTES`, nesting refused beyond what JSON allows here,
+    every array checked against the sizes, NaN and infinite values refused.
+
     Raises
     ------
     nndl.errors.ModelFileError
-        If the file is not the book's JSON, names another cost, or its arrays
-        do not fit its sizes.
+        If the file is not the book's JSON, is too large or too deeply
+        nested, names another cost, or its arrays do not fit its sizes or
+        hold NaN or infinite values.
     """
-    try:
-        with open(filename, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(f"{filename}: cannot read a network2 file: {exc}") from None
+    data = _read_json(filename)
     if not isinstance(data, dict) or not {"sizes", "weights", "biases", "cost"} <= data.keys():
         raise ModelFileError(
             f"{filename}: not a network2 file (a JSON object with sizes, weights, biases, cost)"
         )
-    cost = COSTS.get(data["cost"])
+    cost = COSTS.get(data["cost"]) if isinstance(data["cost"], str) else None
     if cost is None:
         raise ModelFileError(
-            f"{filename}: unknown cost {data['cost']!r}; expected one of {sorted(COSTS)}"
+            f"{filename}: unknown cost {data['cost']!r:.80}; expected one of {sorted(COSTS)}"
         )
     try:
         net = Network(data["sizes"], cost=cost)
-        net.weights = [np.array(w) for w in data["weights"]]
-        net.biases = [np.array(b) for b in data["biases"]]
+        net.weights = data["weights"]
+        net.biases = data["biases"]
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{filename}: {exc}") from None
+    for what, arrays in (("weights", net.weights), ("biases", net.biases)):
+        for i, arr in enumerate(arrays):
+            if not np.isfinite(arr).all():
+                raise ModelFileError(f"{filename}: {what}[{i}] holds NaN or infinite values "
+                                     "(a diverged training?); refusing to load it")
     return net
+
+
+def _read_json(filename: str | os.PathLike[str]) -> Any:
+    """The JSON of a regular file of at most :data:`MAX_JSON_BYTES`, parsed."""
+    path = Path(filename)
+    if not path.is_file():
+        what = "not a regular file" if path.exists() else "no such file"
+        raise ModelFileError(f"{filename}: cannot read a network2 file: {what}")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_JSON_BYTES + 1)
+    except OSError as exc:
+        raise ModelFileError(f"{filename}: cannot read a network2 file: {exc}") from None
+    if len(raw) > MAX_JSON_BYTES:
+        raise ModelFileError(f"{filename}: larger than {MAX_JSON_BYTES:,} bytes, more than a "
+                             "network2 file of any network that fits here; refusing it")
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ModelFileError(f"{filename}: not a network2 file: JSON nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise ModelFileError(f"{filename}: cannot read a network2 file: {exc}") from None

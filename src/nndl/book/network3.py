@@ -3,16 +3,16 @@
 The book's layer classes describe the network; :class:`Network` turns them
 into an :class:`nndl.Sequential` (``net.model``) of nndl layers —
 
-=====================================================  ==========================================
-book                                                   nndl
-=====================================================  ==========================================
+======================================================  ===========================================
+book                                                    nndl
+======================================================  ===========================================
 ``ConvPoolLayer(filter_shape, image_shape, poolsize)``  :class:`~nndl.layers.Conv2D` then
-                                                       :class:`~nndl.layers.MaxPool2D`
-``FullyConnectedLayer(n_in, n_out, p_dropout=p)``      (:class:`~nndl.layers.Dropout` p, if p > 0)
-                                                       then :class:`~nndl.layers.Dense`
-``SoftmaxLayer(n_in, n_out, p_dropout=p)``             the same, with a softmax output and the
-                                                       log-likelihood cost
-=====================================================  ==========================================
+                                                        :class:`~nndl.layers.MaxPool2D`
+``FullyConnectedLayer(n_in, n_out, p_dropout=p)``       (:class:`~nndl.layers.Dropout` p, if p > 0)
+                                                        then :class:`~nndl.layers.Dense`
+``SoftmaxLayer(n_in, n_out, p_dropout=p)``              the same, with a softmax output
+                                                        and the log-likelihood cost
+======================================================  ===========================================
 
 (a :class:`~nndl.layers.Flatten` goes between the last ``ConvPoolLayer``
 and the first dense layer) — and :meth:`Network.SGD` prints the book's lines.

@@ -9,6 +9,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from nndl.schedule import STEP_SCHEDULES
+
 
 def add_data_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """``--data-dir`` and ``--no-fetch``: where MNIST comes from."""
@@ -69,6 +71,14 @@ non_negative_int = _number(int, lambda v: v >= 0, "an integer >= 0")
 positive_float = _number(float, lambda v: 0 < v < math.inf, "a positive finite number")
 non_negative_float = _number(float, lambda v: 0 <= v < math.inf, "a finite number >= 0")
 fraction = _number(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+
+
+#: ``--schedule``: the halving schedule's patience K, or the name of a per-step schedule.
+schedule = _number(
+    lambda text: text if text in STEP_SCHEDULES else int(text),
+    lambda v: isinstance(v, str) or v >= 1,
+    f"a patience K >= 1 or one of {', '.join(STEP_SCHEDULES)}",
+)
 
 
 def sizes(text: str) -> list[int]:

@@ -1,9 +1,12 @@
-"""``nndl train``'s options as one object, resolved from the command line and the presets.
+"""``nndl train``'s options: generated from :class:`~nndl.train.config.TrainConfig`, resolved
+into one object.
 
+Each field of :class:`~nndl.train.config.TrainConfig` with a ``cli`` entry is
+an option (:func:`add_config_options`): ``--mini-batch-size`` for
+``mini_batch_size``, with the field's help text and the seed's value.
 Precedence: an option given explicitly beats the ``--preset``'s value, which
-beats the seed's (:data:`nndl.cli._presets.SEED`).  A ``--layers`` network on
-a preset without layers takes its training options from ``--preset conv``
-(:func:`nndl.cli._conv.conv_defaults`).  :func:`from_args` does all of it.
+beats the seed's (:func:`nndl.train.presets.resolve`).  :func:`from_args`
+does all of it.
 """
 
 from __future__ import annotations
@@ -13,19 +16,43 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from nndl.cli import _common, _conv, _presets
-from nndl.schedule import get_schedule
+from nndl.cli import _common
+from nndl.train import presets
+from nndl.train.config import OptionError, TrainConfig
 
 #: The options that describe a fully connected network: meaningless beside a layer spec.
 DENSE_ONLY = ("sizes", "activation", "init", "dropout")
+
+
+def flag(name: str) -> str:
+    """The option of a field: ``--mini-batch-size`` for ``mini_batch_size``."""
+    return "--" + name.replace("_", "-")
+
+
+def add_config_options(group: argparse._ArgumentGroup, where: str = "training") -> None:
+    """An option for every :class:`~nndl.train.config.TrainConfig` field shown ``where``."""
+    helps = TrainConfig.help(flag)
+    for f in TrainConfig.cli_fields():
+        spec = dict(f.metadata["cli"])
+        if spec.pop("group", "training") != where:
+            continue
+        if "type" in spec:
+            spec["type"] = getattr(_common, spec["type"])
+        if spec.get("action") == "store_true":
+            spec["default"] = None  # not given: the preset's value
+        shown = "" if f.default is None or f.default is False else f" ({f.default})"
+        group.add_argument(flag(f.name), help=helps[f.name].replace("%", "%%") + shown,
+                           **spec)
 
 
 @dataclass(frozen=True)
 class TrainOptions:
     """Everything one ``nndl train`` run does, every value resolved.
 
-    The fields from ``sizes`` to ``full_train`` are the preset options (the
-    keys of :data:`~nndl.cli._presets.SEED`); the rest describe the run.
+    The network (``sizes`` … ``dtype``), the training (``config``) and
+    ``full_train`` are the preset options (the keys of
+    :data:`~nndl.train.presets.SEED`); the rest describe the run.  The
+    fields of ``config`` read as attributes too (``opts.eta``).
     """
 
     # The network (a fully connected one unless ``layers`` is a layer spec).
@@ -36,60 +63,35 @@ class TrainOptions:
     init: str
     dropout: float
     dtype: str
-    # Training.
-    epochs: int
-    mini_batch_size: int
-    eta: float
-    lmbda: float
-    regularizer: str
-    optimizer: str
-    momentum: float
-    schedule: int | str | None
-    warmup: float | None
-    early_stopping: int | None
-    average: int | None
-    expand: bool
-    augment: str | None
-    full_train: bool
+    #: The training, as the library runs it.
+    config: TrainConfig
+    full_train: bool = False
     # The run.
     preset: str = "seed"
     seed: int = 2
     data_dir: str | None = None
     sample: bool = False
     monitor: bool = False
-    monitor_gradients: bool = False
     save: str | None = None
     plot: str | None = None
     quiet: bool = False
     #: The preset options given explicitly on the command line.
     given: frozenset[str] = frozenset()
 
+    def __getattr__(self, name: str) -> Any:
+        if name == "config":  # not set yet: no recursion
+            raise AttributeError(name)
+        return getattr(self.config, name)
+
     def preset_values(self) -> dict[str, Any]:
-        """The preset options, in :data:`~nndl.cli._presets.SEED`'s order."""
-        return {key: getattr(self, key) for key in _presets.SEED}
+        """The preset options, in :data:`~nndl.train.presets.SEED`'s order."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values.update(self.config.cli_values())
+        return {key: values[key] for key in presets.SEED}
 
-    def optimizer_spec(self) -> Any:
-        """The optimizer as :meth:`~nndl.model.Model.SGD` takes it (momentum with its μ)."""
-        if self.optimizer == "momentum":
-            return {"name": "momentum", "mu": self.momentum}
-        return self.optimizer
-
-    def schedule_spec(self) -> Any:
-        """The schedule as :meth:`~nndl.model.Model.SGD` takes it (a per-step one with its
-        warm-up).
-
-        Raises
-        ------
-        ValueError
-            If ``warmup`` is given without a per-step schedule that takes it.
-        """
-        if self.warmup is None:
-            return self.schedule
-        if not isinstance(self.schedule, str) or self.schedule == "onecycle":
-            what = "no --schedule" if self.schedule is None else f"--schedule {self.schedule}"
-            raise ValueError(f"--warmup needs --schedule cosine or constant, not {what} "
-                             "(onecycle warms up by itself; K is the halving schedule)")
-        return {"kind": self.schedule, "warmup": self.warmup}
+    def recorded(self) -> dict[str, Any]:
+        """The options a model file records about its training (the network's shape aside)."""
+        return {k: v for k, v in self.preset_values().items() if k != "sizes"}
 
     def without_validation(self, source: str) -> tuple[TrainOptions, list[str]]:
         """Drop a preset's schedule and early stopping when no validation data is there.
@@ -102,15 +104,15 @@ class TrainOptions:
         off: dict[str, None] = {}
         notes = []
         for key in ("schedule", "early_stopping"):
-            if getattr(self, key) is None or isinstance(getattr(self, key), str):
+            if getattr(self.config, key) is None or isinstance(getattr(self.config, key), str):
                 continue  # a per-step schedule (a name) watches nothing
-            option = "--" + key.replace("_", "-")
             if key in self.given:
-                raise ValueError(f"{option} watches the validation accuracy, but {why} "
+                raise ValueError(f"{flag(key)} watches the validation accuracy, but {why} "
                                  "no validation split")
             off[key] = None
-            notes.append(f"note: the preset's {option} is off: {why} no validation split")
-        return dataclasses.replace(self, **off), notes  # type: ignore[arg-type]
+            notes.append(f"note: the preset's {flag(key)} is off: {why} no validation split")
+        config = dataclasses.replace(self.config, **off)  # type: ignore[arg-type]
+        return dataclasses.replace(self, config=config), notes
 
 
 def from_args(args: argparse.Namespace) -> TrainOptions:
@@ -121,21 +123,25 @@ def from_args(args: argparse.Namespace) -> TrainOptions:
     ValueError
         If a layer spec (``--layers``, or the preset's) meets an option of a
         fully connected network given explicitly (``--sizes``, ``--activation``,
-        ``--init``, ``--dropout``); the message names them.  If ``--warmup``
-        is given without a per-step schedule that takes it.
+        ``--init``, ``--dropout``); the message names them.  If the training
+        options do not go together (e.g. ``--warmup`` without a per-step
+        schedule that takes it), named as flags.
     """
-    given = {key: getattr(args, key) for key in _presets.SEED
+    given = {key: getattr(args, key) for key in presets.SEED
              if getattr(args, key, None) is not None}
-    values = _presets.resolve(args.preset, given)
+    values = presets.resolve(args.preset, given)
     if values["layers"]:
         source = "--layers" if "layers" in given else f"--preset {args.preset}"
         _common.refuse_beside_layers(source, [key for key in DENSE_ONLY if key in given])
-        if not _presets.PRESETS[args.preset].get("layers"):
-            values = _conv.conv_defaults(values, given)
-    opts = TrainOptions(
-        **values, preset=args.preset, seed=args.seed, data_dir=args.data_dir,
-        sample=args.sample, monitor=args.monitor, monitor_gradients=args.monitor_gradients,
+        if not presets.PRESETS[args.preset].get("layers"):
+            values = presets.conv_defaults(values, given)
+    try:  # the command line prints its own lines and keeps the best epoch
+        config = TrainConfig(**presets.training_part(values), verbose=False, restore_best=True)
+    except OptionError as exc:
+        raise ValueError(exc.as_flags()) from None
+    network = {key: values[key] for key in presets.NETWORK}
+    return TrainOptions(
+        **network, config=config, full_train=values["full_train"], preset=args.preset,
+        seed=args.seed, data_dir=args.data_dir, sample=args.sample, monitor=args.monitor,
         save=args.save, plot=args.plot, quiet=args.quiet, given=frozenset(given),
     )
-    get_schedule(opts.schedule_spec(), opts.eta)  # refuse a bad combination before the data
-    return opts

@@ -28,9 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _preflight.require_extra("plot", "nndl plot")
-    _preflight.check_output_dir(args.out, "--out")
     from nndl.io import load_model
-    from nndl.plots import PIXELS, plot_model
+    from nndl.plots import MODEL_FIGURES, PIXELS, plot_model
+
+    _preflight.check_output_dir(args.out, "--out", [f"{n}.png" for n in MODEL_FIGURES])
 
     model = load_model(args.model)
     data = _common.load_dataset(args, dtype=model.dtype)

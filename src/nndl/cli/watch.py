@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import socket
 import threading
 from typing import Any
 
 from nndl._extras import install_hint
-from nndl.cli import _preflight, _signals, serve, train
+from nndl.cli import _options, _preflight, _signals, serve, train
 
 #: Why training stopped, as the page and the terminal say it, by signal name.
 CTRL_C = "interrupted in the terminal"
@@ -80,14 +81,19 @@ def _server(uvicorn: Any, app: Any, session: Any, open_page: bool) -> Any:
     return Server(config)
 
 
-def start_training(args: argparse.Namespace, session: Any) -> threading.Thread:
-    """Start ``nndl train`` with ``args`` in a background thread that ``session`` watches."""
-    args.monitor = True  # the page draws the costs and the accuracies...
-    args.monitor_gradients = True  # ...and the learning speed of each layer
+def watch_options(args: argparse.Namespace) -> _options.TrainOptions:
+    """``nndl train``'s options from ``args``, with the monitors the page draws."""
+    opts = _options.from_args(args)
+    # The page draws the costs and the accuracies, and the learning speed of each layer.
+    config = dataclasses.replace(opts.config, monitor_gradients=True)
+    return dataclasses.replace(opts, monitor=True, config=config)
+
+
+def start_training(opts: _options.TrainOptions, session: Any) -> threading.Thread:
+    """Start ``nndl train`` with ``opts`` in a background thread that ``session`` watches."""
 
     def train_in_background(hooks: Any) -> int:
-        args.hooks = hooks  # nndl train reports to the session (see train.run)
-        code = train.run(args)
+        code = train.execute(opts, hooks)  # nndl train reports to the session
         if not session.closed:  # the page stays: it now reads drawings
             print("Training has ended: draw a digit on the page to try the model "
                   "(Ctrl+C to quit).", flush=True)
@@ -141,9 +147,10 @@ def run(args: argparse.Namespace) -> int:
     from nndl.web.session import WatchSession
     from nndl.web.watch import create_watch_app
 
+    opts = watch_options(args)
     sock = _listen(args.port)
     session = WatchSession()
-    thread = start_training(args, session)
+    thread = start_training(opts, session)
     with sock:
         try:
             started = session.wait_started()

@@ -38,7 +38,7 @@ rows (a separable convolution with zero padding, done by matrix products).
 Random numbers are drawn from the generator given, in a fixed order
 (angles, scales, shifts, then the elastic fields), so a seeded generator
 gives the same batch every time.  Training takes them from the model's
-own ``model.rng`` (see :func:`nndl.training.prepare`).
+own ``model.rng`` (see :func:`nndl.train.run.prepare`).
 
 Examples
 --------
@@ -90,7 +90,7 @@ _RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
     "elastic_sigma": (lambda v: v > 0, "> 0 (pixels)"),
 }
 
-#: How much of the Gaussian is kept: |k| ≤ ⌊TRUNCATE·σ + ½⌋ (as scipy.ndimage does).
+#: How much of the Gaussian is kept: ``|k| ≤ ⌊TRUNCATE·σ + ½⌋`` (as scipy.ndimage does).
 TRUNCATE = 4.0
 
 

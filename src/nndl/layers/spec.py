@@ -83,17 +83,17 @@ def parse_layers(spec: str) -> list[Layer]:
 
     Tokens (case-insensitive; ``:``-separated fields):
 
-    ============================  ==================================================
-    ``conv:FxK``                  :class:`Conv2D` with F filters of K×K (ReLU)
-    ``conv:FxKHxKW``              non-square kernel KH×KW
-    ``conv:...:ACT``, ``:sN``     activation (sigmoid, tanh, relu, ...), stride N
-    ``pool:P`` (``pool``)         :class:`MaxPool2D` of P×P blocks (default 2)
-    ``flatten``                   :class:`Flatten`
-    ``dense:N`` / ``dense:N:ACT`` :class:`Dense` with N neurons (default sigmoid)
-    ``dropout:P``                 :class:`Dropout` with drop probability P
-    ``softmax:N``                 ``Dense(N, "softmax")``: the output layer
-    ``bn`` / ``bn:ACT``           :class:`BatchNorm` (``batchnorm`` too), then ACT
-    ============================  ==================================================
+    ==============================  ==================================================
+    ``conv:FxK``                    :class:`Conv2D` with F filters of K×K (ReLU)
+    ``conv:FxKHxKW``                non-square kernel KH×KW
+    ``conv:...:ACT``, ``:sN``       activation (sigmoid, tanh, relu, ...), stride N
+    ``pool:P`` (``pool``)           :class:`MaxPool2D` of P×P blocks (default 2)
+    ``flatten``                     :class:`Flatten`
+    ``dense:N`` / ``dense:N:ACT``   :class:`Dense` with N neurons (default sigmoid)
+    ``dropout:P``                   :class:`Dropout` with drop probability P
+    ``softmax:N``                   ``Dense(N, "softmax")``: the output layer
+    ``bn`` / ``bn:ACT``             :class:`BatchNorm` (``batchnorm`` too), then ACT
+    ==============================  ==================================================
 
     A :class:`Flatten` is inserted before the first ``dense``/``softmax`` that
     follows convolution or pooling (and any dropout or batchnorm after them)

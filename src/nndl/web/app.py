@@ -114,8 +114,9 @@ class DecodeSlots:
             self._free.release()
 
 
-def _error(message: str, status: int = 400, headers: dict[str, str] | None = None
-           ) -> JSONResponse:
+def error_response(message: str, status: int = 400,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    """``{"error": message}`` with HTTP ``status``: every refusal of the web pages."""
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
@@ -194,21 +195,24 @@ def _predict_endpoint(infer: Callable[[bytes], dict], max_body_bytes: int,
 
     async def predict(request: Request) -> Response:
         if not _is_json(request.headers.get("content-type")):
-            return _error("the body must be JSON, sent with Content-Type: application/json", 415)
+            return error_response(
+                "the body must be JSON, sent with Content-Type: application/json", 415)
         try:
             async with asyncio.timeout(body_timeout_s):
                 body = await _read_body(request, max_body_bytes)
             return JSONResponse(await run_in_threadpool(infer, body))
         except _BodyTooLarge:
-            return _error(f"request body too large: the limit is {max_body_bytes:,} bytes", 413)
+            return error_response(
+                f"request body too large: the limit is {max_body_bytes:,} bytes", 413)
         except TimeoutError:
-            return _error(f"the request body did not arrive within {body_timeout_s:g} s", 408)
+            return error_response(
+                f"the request body did not arrive within {body_timeout_s:g} s", 408)
         except ClientDisconnect:  # the client left: nobody to answer, nothing to log
             return Response(status_code=400)
         except PayloadError as exc:
-            return _error(str(exc))
+            return error_response(str(exc))
         except ServerBusy as exc:
-            return _error(str(exc), 503, headers={"Retry-After": "1"})
+            return error_response(str(exc), 503, headers={"Retry-After": "1"})
 
     return predict
 
@@ -219,7 +223,7 @@ async def _index(request: Request) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return _error(str(exc.detail), exc.status_code)
+    return error_response(str(exc.detail), exc.status_code)
 
 
 def create_app(

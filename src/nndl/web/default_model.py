@@ -13,18 +13,13 @@ Delete the file (or pass ``--retrain``) to train a fresh one.
 from __future__ import annotations
 
 import os
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from nndl import __version__
-
-#: The quick model: the seed's architecture and learning rate.
-SIZES = [784, 30, 10]
-ETA = 3.0
-MINI_BATCH_SIZE = 10
+#: The quick model: the seed's network and training (``nndl train --preset seed``), briefly.
+PRESET = "seed"
 #: Epochs on full MNIST (about a second each) and on the 1,000-image sample.
 EPOCHS_MNIST = 5
 EPOCHS_SAMPLE = 30
@@ -63,40 +58,32 @@ def train_default_model(
     """
     from nndl import Network
     from nndl.data import load_data
+    from nndl.train import Hooks, Splits, presets, run_record, train
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         data = load_data(data_dir, log=log, allow_sample=data_dir is None)
     for w in caught:
         log(f"warning: {w.message}")
-    epochs = EPOCHS_MNIST if data.source == "mnist" else EPOCHS_SAMPLE
-    x_train, y_train = data.training
+    config = presets.config(PRESET, epochs=EPOCHS_MNIST if data.source == "mnist"
+                            else EPOCHS_SAMPLE, verbose=False)
     what = "MNIST" if data.source == "mnist" else "the bundled sample"
-    net = Network(SIZES, seed=SEED)
-    log(f"Training {net} on {len(y_train):,} images of {what} for {epochs} epochs "
-        f"(mini-batch {MINI_BATCH_SIZE}, eta {ETA})")
+    net = Network(presets.NETWORK["sizes"], seed=SEED)
+    log(f"Training {net} on {len(data.training[1]):,} images of {what} for {config.epochs} "
+        f"epochs (mini-batch {config.mini_batch_size}, eta {config.eta})")
 
     def on_epoch(record: dict[str, Any]) -> None:
         log(f"  epoch {record['epoch']}: {record['test_correct']} / {record['test_total']} "
             "test images correct")
 
-    start = time.perf_counter()
-    history = net.SGD((x_train, y_train), epochs, MINI_BATCH_SIZE, ETA, test_data=data.test,
-                      verbose=False, on_epoch=on_epoch)
-    seconds = time.perf_counter() - start
-    last = history.to_list()[-1]
-    metadata = {
-        "nndl_version": __version__,
-        "training": {
-            "epochs": epochs, "epochs_completed": epochs, "mini_batch_size": MINI_BATCH_SIZE,
-            "eta": ETA, "seed": SEED, "dtype": "float64", "data": data.source,
-            "training_examples": len(y_train), "seconds": round(seconds, 3),
-            "purpose": "nndl serve default model",
-        },
-        "test_accuracy": last["test_accuracy"],
-        "history": history.to_list(),
-    }
-    log(f"Trained in {seconds:.1f} s: test accuracy {100 * last['test_accuracy']:.2f}%")
+    history = train(net, Splits(data.training, test=data.test), config,
+                    Hooks(on_epoch=on_epoch))
+    metadata = run_record(history, {**config.cli_values(), "dtype": "float64",
+                                    "purpose": "nndl serve default model"},
+                          data_source=data.source, training_examples=len(data.training[1]),
+                          seed=SEED)
+    log(f"Trained in {history.seconds:.1f} s: test accuracy "
+        f"{100 * metadata['test_accuracy']:.2f}%")
     return net, metadata
 
 
@@ -125,12 +112,14 @@ def load_or_train_default(
     model
         As :func:`nndl.io.load_model` returns it, with ``metadata``.
     """
+    from nndl.data._atomic import write_target
     from nndl.io import load_model, save_model
 
     path = Path(path) if path is not None else default_model_path()
     if path.is_file() and not retrain:
         log(f"Using the default model {path}")
         return load_model(path)
+    write_target(path)  # refused now, before training, if it could not be written
     log(f"No default model at {path} yet: training a quick one first." if not retrain
         else f"Retraining the default model {path}.")
     net, metadata = train_default_model(data_dir, log=log)

@@ -1,6 +1,6 @@
 """A training run that web pages watch and steer: the state behind ``nndl watch``.
 
-:class:`WatchSession` is handed to :func:`nndl.cli.train.run` as its
+:class:`WatchSession` is handed to :func:`nndl.cli.train.execute` as its
 ``hooks``: the training thread tells it when the network is built
 (:meth:`~WatchSession.started`), after every mini-batch
 (:meth:`~WatchSession.batch`) and after every epoch
@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from nndl.history import History
+from nndl.train.record import kept_epoch
 
 #: Test digits shown with the network's current answers.
 GRID = 48
@@ -157,9 +158,9 @@ class WatchSession:
         self._timer: threading.Timer | None = None
         self._ready = threading.Event()
 
-    # -- hooks: called by the training thread (nndl.cli.train.run) -----------------------
+    # -- hooks: called by the training thread (nndl.cli.train.execute) -------------------
     def started(self, net: Any, data: Any, opts: dict[str, Any]) -> None:
-        """The network is built and the data loaded: describe them to the pages."""
+        """The network is built and the data loaded (``opts``: what the file records)."""
         from nndl.learning_speed import layer_labels
         from nndl.web.app import model_summary
 
@@ -176,10 +177,7 @@ class WatchSession:
                 "data": data.source,
                 "training_examples": len(data.training[0]),
                 "validation": data.validation is not None,
-                "options": {k: opts.get(k) for k in (
-                    "epochs", "mini_batch_size", "eta", "lmbda", "optimizer", "dropout",
-                    "expand", "augment", "init", "schedule", "warmup", "early_stopping",
-                    "average")},
+                "options": opts,  # what the model file records about the training
             })
             self.digits = {"count": len(pixels), "side": side, "data": b64(pixels),
                            "labels": [int(v) for v in labels[: self.grid]]}
@@ -266,12 +264,14 @@ class WatchSession:
     def call_between_batches(self, fn: Callable[[], Any], timeout: float = 60.0) -> Any:
         """Run ``fn()`` while the weights hold still and return its result.
 
-        While training runs, the training thread runs it between two
-        mini-batches; otherwise (paused, finished) it runs here.
+        While training runs or is paused, the training thread runs it between two
+        mini-batches (a paused thread waits at that point); once training has ended it runs here.
         """
         future: Future = Future()
         with self._lock:
-            if self.status in ("training", "stopping") and not self._paused:
+            # Paused too: the training thread may still be inside the mini-batch it was in
+            # when pause() was called; it serves requests while it waits at its checkpoint.
+            if self.status in ACTIVE:
                 self._requests.append((fn, future))
                 self._lock.notify_all()
             else:
@@ -383,9 +383,9 @@ class WatchSession:
             self._requests = []
             if self.model is not None:
                 self.snapshot = self._snapshot(None)
-                best = History(self.history).best(
-                    "validation_accuracy" if self.info.get("validation") else "test_accuracy")
-                self.final = {"best_epoch": None if best is None else best.get("epoch"),
+                history = getattr(self.model, "history_", None)  # the library's record
+                kept = kept_epoch(history) if isinstance(history, History) else None
+                self.final = {"best_epoch": None if kept is None else kept["epoch"],
                               "epochs": len(self.history), "exit_code": self.exit_code}
             self._set_status(status, message)
         self._ready.set()

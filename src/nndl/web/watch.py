@@ -49,9 +49,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 from collections.abc import AsyncIterator, Iterable
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -62,8 +60,9 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from nndl import __version__
-from nndl.web.app import STATIC_DIR, create_app
+from nndl.history import History
+from nndl.train.record import run_record
+from nndl.web.app import STATIC_DIR, create_app, error_response
 from nndl.web.guard import LOCAL_HOSTS, RequestGuard
 from nndl.web.session import Cursor, WatchSession
 
@@ -72,10 +71,6 @@ from nndl.web.session import Cursor, WatchSession
 KEEPALIVE_S = 10.0
 #: ``Sec-Fetch-Site`` values of requests made by the page itself (or typed by the user).
 OWN_SITES = ("same-origin", "none")
-
-
-def _error(message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
 
 
 def _sse(event: str, data: Any) -> str:
@@ -87,9 +82,9 @@ def _foreign(request: Request, guard: RequestGuard) -> JSONResponse | None:
     """403 unless the request comes from the page itself (see the module's notes)."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in OWN_SITES:
-        return _error(f"refused: a {site} request may not steer training", 403)
+        return error_response(f"refused: a {site} request may not steer training", 403)
     refused = guard.refusal("POST", request.headers)  # Origin, if any, must be ours
-    return None if refused is None else _error(refused[1], refused[0])
+    return None if refused is None else error_response(refused[1], refused[0])
 
 
 class DrawingPage:
@@ -109,32 +104,27 @@ class DrawingPage:
         if self.app is None:
             message = self.problem or ("the model is still training: the drawing page "
                                        "opens when training ends")
-            await _error(message, 409)(scope, receive, send)
+            await error_response(message, 409)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
 
 def model_file_bytes(session: WatchSession) -> tuple[bytes, str]:
     """The model as it is now, as the bytes of an nndl model file, and a file name."""
-    from nndl.io import save_model
+    from nndl.io import model_bytes
 
     def write() -> tuple[bytes, str]:
         state = session.state()
         history = state["history"]
         epoch = history[-1]["epoch"] if history else None
-        metadata = {
-            "nndl_version": __version__,
-            "written_by": "nndl watch",
-            "training": {**state["info"].get("options", {}), "data": state["info"].get("data"),
-                         "training_examples": state["info"].get("training_examples"),
-                         "epochs_completed": len(history), "status": state["status"]},
-            "test_accuracy": history[-1].get("test_accuracy") if history else None,
-            "history": history,
-        }
-        with tempfile.TemporaryDirectory() as folder:
-            path = save_model(session.model, Path(folder) / "model.npz", metadata=metadata)
-            name = "nndl-watch-untrained.npz" if epoch is None else f"nndl-watch-epoch{epoch}.npz"
-            return path.read_bytes(), name
+        info, options = state["info"], dict(state["info"].get("options", {}))
+        seed = options.pop("seed", None)
+        metadata = run_record(
+            History(history), options, data_source=info.get("data"),
+            training_examples=info.get("training_examples"), seed=seed,
+            stopped=state["status"], written_by="nndl watch")
+        name = "nndl-watch-untrained.npz" if epoch is None else f"nndl-watch-epoch{epoch}.npz"
+        return model_bytes(session.model, metadata=metadata), name
 
     return session.call_between_batches(write)
 
@@ -197,7 +187,7 @@ def create_watch_app(session: WatchSession, *,
 
     async def model_file(request: Request) -> Response:
         if session.model is None:
-            return _error("no model yet: the network is still being built", 409)
+            return error_response("no model yet: the network is still being built", 409)
         data, name = await run_in_threadpool(model_file_bytes, session)
         return Response(data, media_type="application/octet-stream",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

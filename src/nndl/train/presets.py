@@ -1,12 +1,25 @@
-"""Named training configurations for ``nndl train --preset``.
+"""Named training configurations (``nndl train --preset``), one source of truth.
 
-Each preset names the options it changes from the seed's (:data:`SEED`);
-options given explicitly on the command line override the preset's.
+A preset names the options it changes from the seed's (:data:`SEED`): the
+network's (:data:`NETWORK`), the :class:`~nndl.train.config.TrainConfig`
+fields that ``nndl train`` takes, and ``full_train``.  :func:`resolve` gives
+every option of a run: an option given explicitly beats the preset's, which
+beats the seed's; a layer spec on a preset without one takes its training
+options from ``conv`` (:func:`conv_defaults`).  Each preset's training part is
+checked as a :class:`~nndl.train.config.TrainConfig` (:func:`config`).
+
+Examples
+--------
+>>> config("network2").eta, resolve("network2", {"eta": 0.25})["cost"]
+(0.5, 'cross_entropy')
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
+
+from nndl.train.config import TrainConfig
 
 #: The book's network of chapter 6 (network3.py), with ReLU throughout.
 BOOK_LAYERS = "conv:20x5x5:relu,pool:2,conv:40x5x5:relu,pool:2,dense:100:relu,softmax:10"
@@ -20,30 +33,20 @@ WIDE_LAYERS = "conv:32x5x5,pool:2,conv:64x3x3,pool:2,dense:256:relu,dropout:0.5,
 #: The random distortions of every mini-batch that paid in docs/best.md.
 MILD_AUGMENT = "rotate=10,scale=0.1"
 
-#: The options a preset sets, with the seed's values (the ``seed`` preset).
-SEED: dict[str, Any] = {
+#: The seed's network: what a preset may set besides the training options.
+NETWORK: dict[str, Any] = {
     "sizes": [784, 30, 10],
-    "epochs": 30,
-    "mini_batch_size": 10,
-    "eta": 3.0,
+    "layers": None,  # a layer spec builds a convolutional network instead of sizes
     "cost": "quadratic",
     "activation": "sigmoid",
     "init": "normal",
-    "lmbda": 0.0,
-    "regularizer": "l2",
     "dropout": 0.0,
-    "optimizer": "sgd",
-    "momentum": 0.9,
-    "schedule": None,  # a patience (the book's halving) or a name in nndl.schedule.STEP_SCHEDULES
-    "warmup": None,  # with a per-step schedule: a fraction of the run (< 1) or epochs (>= 1)
-    "early_stopping": None,
-    "average": None,  # end with the mean of the weights of the last K epochs
     "dtype": "float64",
-    "full_train": False,
-    "layers": None,  # a layer spec builds a convolutional network instead of --sizes
-    "expand": False,  # the book's expanded data: one-pixel shifts, made on the fly
-    "augment": None,  # random affine/elastic transforms per mini-batch (nndl.data.augment)
 }
+
+#: The options a preset sets, with the seed's values (the ``seed`` preset): the network,
+#: the training options of the command line (TrainConfig's defaults) and ``full_train``.
+SEED: dict[str, Any] = {**NETWORK, **TrainConfig().cli_values(), "full_train": False}
 
 PRESETS: dict[str, dict[str, Any]] = {
     # The founding document's network.py: chapter 1 of the book.
@@ -64,7 +67,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "eta": 0.5,
         "init": "scaled_normal",
     },
-    # Our best fully connected network (README): 800 ReLU neurons with dropout,
+    # Our best fully connected network (docs/results.md): 800 ReLU neurons with dropout,
     # momentum, L2, the book's halving schedule and the expanded training data.
     "best": {
         "sizes": [784, 800, 10],
@@ -136,6 +139,11 @@ PRESETS["mlp-best"] = {
 }
 
 
+#: Training options that a layer spec takes from ``conv`` (not from a preset without
+#: layers, such as the seed's) unless they are given explicitly.
+CONV_TRAINING = ("epochs", "mini_batch_size", "eta", "optimizer", "schedule", "lmbda", "dtype")
+
+
 def resolve(preset: str, given: dict[str, Any]) -> dict[str, Any]:
     """Every option: the seed's, overridden by the preset's, overridden by every option in
     ``given`` that is not None."""
@@ -144,3 +152,41 @@ def resolve(preset: str, given: dict[str, Any]) -> dict[str, Any]:
     options = {**SEED, **PRESETS[preset]}
     options.update({k: v for k, v in given.items() if k in options and v is not None})
     return options
+
+
+def conv_defaults(opts: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """Defaults that suit a layer spec when the preset has none.
+
+    The seed preset's η = 3.0 with plain SGD, quadratic cost and float64 suit
+    the seed's sigmoid network; they would kill a ReLU convolutional network
+    in its first epoch.  So a layered network takes its training options from
+    ``conv`` (Adam, η = 0.001 with a cosine schedule, mini-batch 128, L2
+    λ = 0.1, float32, 2 epochs) and the log-likelihood cost when it ends in
+    softmax.  Options given explicitly are kept.
+    """
+    opts = dict(opts)
+    for key in CONV_TRAINING:
+        if given.get(key) is None:
+            opts[key] = PRESETS["conv"][key]
+    if given.get("cost") is None and opts["cost"] == "quadratic":
+        last = opts["layers"].replace(" ", "").lower().split(",")[-1]
+        if last.startswith("softmax"):
+            opts["cost"] = "log_likelihood"
+    return opts
+
+
+def training_part(options: dict[str, Any]) -> dict[str, Any]:
+    """The :class:`~nndl.train.config.TrainConfig` fields among ``options``."""
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    return {k: v for k, v in options.items() if k in names}
+
+
+def config(preset: str, **changes: Any) -> TrainConfig:
+    """The :class:`~nndl.train.config.TrainConfig` of ``preset`` (with ``changes``)."""
+    return TrainConfig(**{**training_part(resolve(preset, {})), **changes})
+
+
+for _name, _preset in PRESETS.items():  # every preset is a valid configuration
+    if not set(_preset) <= set(SEED):
+        raise AssertionError(f"preset {_name} sets unknown options {set(_preset) - set(SEED)}")
+    config(_name)
