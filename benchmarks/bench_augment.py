@@ -29,8 +29,8 @@ from nndl import Network
 from nndl.data import load_sample
 from nndl.data.augment import parse_spec
 from nndl.data.expand import shift_images
-from nndl.optimizers import get_optimizer
-from nndl.regularizers import get_regularizer
+from nndl.train.optimizers import get_optimizer
+from nndl.train.regularizers import get_regularizer
 
 AFFINE = "shift=2,rotate=10,scale=0.1"
 ELASTIC = AFFINE + ",elastic=34:4"

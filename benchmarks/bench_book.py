@@ -10,7 +10,7 @@ nndl's MNIST cache, fetched if needed).  Timed in the same run, alternately:
   list and all its mini-batches;
 * the book's epoch, transcribed: ``random.shuffle(training_data)``, the list of
   mini-batches, and ``update_mini_batch`` looping over the examples of each mini-batch
-  (:class:`nndl.reference.BookNetwork`).  It is slow, so it runs ``--book-fraction`` of the
+  (:class:`nndl.book.reference.BookNetwork`).  It is slow, so it runs ``--book-fraction`` of the
   mini-batches, timed in chunks of 25, and is scaled up to an epoch.
 
 Both start from the same weights.  On a machine shared with other jobs the times
@@ -40,7 +40,7 @@ import time
 import numpy as np
 
 from nndl.book import mnist_loader, network
-from nndl.reference import BookNetwork
+from nndl.book.reference import BookNetwork
 
 #: Mini-batches per timed chunk of the book's loop.
 CHUNK = 25

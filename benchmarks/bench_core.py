@@ -4,7 +4,7 @@ Trains ``[784, 30, 10]`` with mini-batch 10 and η = 3.0 on MNIST-shaped
 random inputs (50,000 rows by default) and times whole epochs of
 
 * nndl's vectorised :meth:`nndl.Network.SGD` (float64 and float32), and
-* :class:`nndl.reference.BookNetwork`, a faithful NumPy transcription of the
+* :class:`nndl.book.reference.BookNetwork`, a faithful NumPy transcription of the
   seed's ``update_mini_batch`` / ``backprop``, which loops over the examples
   of each mini-batch with column vectors,
 
@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from nndl import Network
-from nndl.reference import BookNetwork, columns
+from nndl.book.reference import BookNetwork, columns
 
 
 def time_nndl(x, y, dtype, repeats):

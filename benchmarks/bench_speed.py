@@ -49,12 +49,12 @@ except ImportError:  # pragma: no cover - depends on the machine
         "python3 -m pip install threadpoolctl"
     ) from None
 from nndl.data import load_sample
-from nndl.layers import Conv2D
-from nndl.network import Network
-from nndl.optimizers import Adam, Momentum, get_optimizer
-from nndl.regularizers import L2
-from nndl.sequential import Sequential
+from nndl.model.network import Network
+from nndl.model.sequential import Sequential
+from nndl.nn.layers import Conv2D
+from nndl.train.optimizers import Adam, Momentum, get_optimizer
 from nndl.train.presets import BEST_LAYERS
+from nndl.train.regularizers import L2
 
 try:  # optional: the comparison
     import torch

@@ -38,7 +38,7 @@ def main() -> int:
         parser.error("--augment none draws nothing")
     from matplotlib.figure import Figure
 
-    from nndl.plots import save_png
+    from nndl.inspect.plots import save_png
 
     x, labels = load_sample(dtype="float32").training
     picks = [int(np.flatnonzero(labels == d)[0]) for d in range(args.digits)]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from nndl.cli import main as nndl
 from nndl.data import load_mnist
-from nndl.io import load_model
+from nndl.model.io import load_model
 
 THRESHOLD = 0.90
 

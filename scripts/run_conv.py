@@ -27,8 +27,8 @@ from typing import Any
 
 from nndl.data import load_data
 from nndl.data._atomic import write_target
-from nndl.optimizers import get_optimizer
-from nndl.sequential import Sequential
+from nndl.model.sequential import Sequential
+from nndl.train.optimizers import get_optimizer
 
 
 def main() -> None:

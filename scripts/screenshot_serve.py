@@ -38,7 +38,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     from nndl.data._atomic import atomic_write_bytes
-    from nndl.io import load_model
+    from nndl.model.io import load_model
     from nndl.web.app import create_app
     from nndl.web.default_model import load_or_train_default
     from nndl.web.threaded import serve_in_thread

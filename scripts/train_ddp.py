@@ -8,14 +8,14 @@ Usage (any number of processes; gloo on CPU, nccl when CUDA is there)::
 
 Without torchrun it runs as one process.  The model (a file of ``nndl train
 --save`` or a ``--layers`` spec) becomes a ``torch.nn.Sequential`` with
-:func:`nndl.torch.to_module`; each process trains it on its own shard of the
-data (``DistributedSampler``) with nndl's own cost (:func:`nndl.torch.loss`)
+:func:`nndl.export.torch.to_module`; each process trains it on its own shard of the
+data (``DistributedSampler``) with nndl's own cost (:func:`nndl.export.torch.loss`)
 and plain SGD; DDP averages the gradients across processes after every
 backward pass, so a step is the mean gradient over ``processes × batch-size``
 examples, with learning rate η.  At the end the processes check that their
 replicas are identical, and process 0 turns the module back into an nndl
-model (:func:`nndl.torch.from_module`) and saves it with
-:func:`nndl.io.save_model`: ``nndl evaluate``, ``explain``, ``serve`` and
+model (:func:`nndl.export.torch.from_module`) and saves it with
+:func:`nndl.model.io.save_model`: ``nndl evaluate``, ``explain``, ``serve`` and
 ``predict`` then work on it.  It prints one JSON line: processes, backend,
 steps, examples, accuracy before and after on the test images, seconds.
 See docs/scale.md.
@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 
 from nndl.cli import _common, _preflight
-from nndl.io import load_model, save_model
-from nndl.sequential import Sequential
+from nndl.model.io import load_model, save_model
+from nndl.model.sequential import Sequential
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -92,7 +92,7 @@ def train(module: Any, model: Any, x: Any, y: Any, args: argparse.Namespace, ctx
     import torch
     from torch.nn.parallel import DistributedDataParallel
 
-    from nndl.torch import loss
+    from nndl.export.torch import loss
 
     trunk = module[:-1]  # everything but the output activation: gives z
     ddp = DistributedDataParallel(trunk, device_ids=ctx["device_ids"])
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     import torch.distributed as dist
 
-    from nndl.torch import from_module, to_module
+    from nndl.export.torch import from_module, to_module
 
     ctx = setup()
     model = build_model(args)

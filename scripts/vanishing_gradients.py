@@ -6,7 +6,7 @@ trains them: on the first 1,000 MNIST training images, mini-batch 1,000
 (so one step per epoch: batch gradient descent), η = 0.1, L2 λ = 5.0,
 500 epochs.  Before the first epoch and after every epoch the learning speed
 of each hidden layer, ‖δˡ‖ = ‖mean ∂C/∂bˡ‖ over those 1,000 images, is
-recorded (:mod:`nndl.learning_speed`).  Done twice: with the book's sigmoid
+recorded (:mod:`nndl.inspect.learning_speed`).  Done twice: with the book's sigmoid
 neurons and N(0, 1/n_in) weights ("scaled_normal"), then with ReLU hidden
 neurons and He initialisation.
 
@@ -31,7 +31,7 @@ import numpy as np
 from nndl import Network
 from nndl.data import load_data, load_sample
 from nndl.data._atomic import atomic_write_bytes
-from nndl.learning_speed import gradient_norms
+from nndl.inspect.learning_speed import gradient_norms
 
 #: The book's networks, by number of hidden layers.
 NETS = {h: [784] + [30] * h + [10] for h in (2, 3, 4)}
@@ -110,7 +110,7 @@ def figures(runs: dict[tuple[str, int], list[dict[str, Any]]], out: Path,
     """All six networks (seed 0) in one figure, and the book's 4-hidden-layer figure."""
     from matplotlib.figure import Figure
 
-    from nndl.plots import draw_speed, save_png
+    from nndl.inspect.plots import draw_speed, save_png
 
     fig = Figure(figsize=(13.5, 7.5), dpi=100)
     axes = fig.subplots(2, 3, sharey=True)

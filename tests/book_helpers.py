@@ -9,7 +9,7 @@ import struct
 
 import numpy as np
 
-from nndl.reference import BookNetwork
+from nndl.book.reference import BookNetwork
 
 
 class Py2Pickler(pickle._Pickler):
@@ -62,7 +62,7 @@ def write_py2_mnist(path, splits, protocol=2):
 
 # -- the book's algorithms, transcribed to Python 3 one example at a time --------------------
 # These are the references the vectorised nndl.book modules are checked against.  They
-# share no code with nndl apart from nndl.reference, itself a plain transcription of network.py.
+# share no code with nndl apart from nndl.book.reference, a plain transcription of network.py.
 
 def book_sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
@@ -84,7 +84,7 @@ def book_network_sgd(sizes, training_data, epochs, mini_batch_size, eta, test_da
     """network.py: Network(sizes) then SGD; return (the per-epoch test counts, the network)."""
     import random
 
-    from nndl.reference import BookNetwork
+    from nndl.book.reference import BookNetwork
 
     biases = [np.random.randn(y, 1) for y in sizes[1:]]
     weights = [np.random.randn(y, x) for x, y in zip(sizes[:-1], sizes[1:], strict=True)]
@@ -103,7 +103,7 @@ def book_network_sgd(sizes, training_data, epochs, mini_batch_size, eta, test_da
 class BookNetwork1(BookNetwork):
     """network.py's Network as the book writes it: per example, printing its lines.
 
-    ``nndl.reference.BookNetwork`` (the book's ``feedforward``, ``backprop``,
+    ``nndl.book.reference.BookNetwork`` (the book's ``feedforward``, ``backprop``,
     ``update_mini_batch`` and ``cost_derivative``, with that module's
     ``sigmoid``) plus the book's constructor, ``SGD`` and ``evaluate``.  A
     reader's subclass overrides the book's methods as it would the book's class.

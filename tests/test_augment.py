@@ -21,8 +21,8 @@ from nndl.data.augment import (
     warp,
 )
 from nndl.data.expand import SHIFTS, shift_images
-from nndl.io import load_model
-from nndl.sequential import Sequential
+from nndl.model.io import load_model
+from nndl.model.sequential import Sequential
 
 FULL = Augment(shift=2, rotate=10, scale=0.1, elastic_alpha=34, elastic_sigma=4)
 

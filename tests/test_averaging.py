@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from nndl import Network
-from nndl.averaging import WeightAverage
-from nndl.optimizers import Momentum
+from nndl.train.averaging import WeightAverage
+from nndl.train.optimizers import Momentum
 
 
 def _data(n=80, seed=0):
@@ -101,7 +101,7 @@ def test_float32_weights_stay_float32_and_k_is_checked():
 
 
 def test_batch_normalisation_statistics_are_averaged_with_the_weights():
-    from nndl.sequential import Sequential
+    from nndl.model.sequential import Sequential
 
     net = Sequential("dense:6:linear,bn:relu,softmax:2", input_shape=(4,), seed=0,
                      cost="log_likelihood")

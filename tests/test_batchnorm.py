@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from nndl.data import load_sample
-from nndl.gradcheck import gradcheck, numerical_gradient, relative_error
-from nndl.io import load_model, save_model
-from nndl.layers import BatchNorm, layer_from_config, parse_layers
-from nndl.optimizers import get_optimizer
-from nndl.regularizers import get_regularizer
-from nndl.sequential import Sequential
+from nndl.inspect.gradcheck import gradcheck, numerical_gradient, relative_error
+from nndl.model.io import load_model, save_model
+from nndl.model.sequential import Sequential
+from nndl.nn.layers import BatchNorm, layer_from_config, parse_layers
+from nndl.train.optimizers import get_optimizer
+from nndl.train.regularizers import get_regularizer
 from test_layers import built, check_layer_gradients
 
 EPS = 1e-5
@@ -283,8 +283,8 @@ def test_exporters_refuse_batchnorm_naming_the_layer(export):
     net = conv_net(dtype="float32")
     if export == "onnx":
         pytest.importorskip("onnx")
-        from nndl.onnx import to_onnx as convert
+        from nndl.export.onnx import to_onnx as convert
     else:
-        from nndl.torch_arch import architecture as convert
+        from nndl.export.torch_arch import architecture as convert
     with pytest.raises(ValueError, match=r"layer 1 \(batchnorm relu\) has no (ONNX|PyTorch) form"):
         convert(net)

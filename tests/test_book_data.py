@@ -15,9 +15,9 @@ import pytest
 
 from book_helpers import py2_pickle, write_py2_mnist
 from nndl.book import expand_mnist, mnist_loader, network3
+from nndl.book.pairs import is_pairs, pairs_to_arrays
 from nndl.data.pickled import read_mnist_pkl, write_mnist_pkl
 from nndl.errors import DataError
-from nndl.pairs import is_pairs, pairs_to_arrays
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 

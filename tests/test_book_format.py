@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from nndl import Network
+from nndl.book.pairs import arrays_to_pairs
 from nndl.data import load_sample
-from nndl.pairs import arrays_to_pairs
 
 
 @pytest.fixture(scope="module")

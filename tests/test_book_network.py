@@ -20,8 +20,8 @@ from book_helpers import (
     book_network_sgd,
 )
 from nndl.book import mnist_loader, network, network2
+from nndl.book.reference import BookNetwork
 from nndl.errors import ModelFileError
-from nndl.reference import BookNetwork
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from nndl.book.network3 import (
     sigmoid,
     tanh,
 )
-from nndl.gradcheck import gradcheck
+from nndl.inspect.gradcheck import gradcheck
 
 
 def conv(maps=1, side=28, filters=20, activation_fn=sigmoid):

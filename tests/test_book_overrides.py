@@ -15,8 +15,7 @@ import pytest
 
 import book_helpers
 from book_helpers import BookCrossEntropyCost, BookNetwork1, BookNetwork2, seed
-from nndl import reference
-from nndl.book import mnist_loader, network, network2
+from nndl.book import mnist_loader, network, network2, reference
 
 NETWORK = ["update_mini_batch", "backprop", "cost_derivative", "evaluate", "feedforward"]
 NETWORK2 = ["update_mini_batch", "backprop", "feedforward", "total_cost", "accuracy"]

@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 from book_helpers import BookCrossEntropyCost, BookNetwork1, BookNetwork2, seed
-from nndl import reference
-from nndl.book import mnist_loader, network, network2
+from nndl.book import mnist_loader, network, network2, reference
 
 
 @pytest.fixture(scope="module")

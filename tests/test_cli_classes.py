@@ -10,8 +10,8 @@ import pytest
 from nndl import Network
 from nndl.cli import main
 from nndl.data import load_sample
-from nndl.io import save_model
-from nndl.preprocess import save_png
+from nndl.data.preprocess import save_png
+from nndl.model.io import save_model
 
 
 def model_with(tmp_path, n_outputs: int):

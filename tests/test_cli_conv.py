@@ -9,9 +9,9 @@ import pytest
 
 from nndl.cli import _conv, main
 from nndl.data import load_sample
-from nndl.io import load_model
-from nndl.preprocess import save_png
-from nndl.sequential import Sequential
+from nndl.data.preprocess import save_png
+from nndl.model.io import load_model
+from nndl.model.sequential import Sequential
 from nndl.train import presets as _presets
 
 #: Small enough to train in a fraction of a second, big enough to learn.

@@ -12,7 +12,7 @@ from nndl import Network
 from nndl.cli import main
 from nndl.data import load_data
 from nndl.errors import DataError, DataUnavailable
-from nndl.io import save_model
+from nndl.model.io import save_model
 
 TRAIN_IMAGES = "train-images-idx3-ubyte"
 

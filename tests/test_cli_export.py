@@ -11,7 +11,7 @@ import pytest
 from nndl import Sequential
 from nndl.cli import main
 from nndl.data import load_sample
-from nndl.io import save_model
+from nndl.model.io import save_model
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_export_onnx_runs_in_onnxruntime(saved, tmp_path, capsys):
 
 def test_export_torch_writes_a_safetensors_state_dict_with_the_architecture(saved, tmp_path):
     safetensors = pytest.importorskip("safetensors")
-    from nndl.torch_arch import load
+    from nndl.export.torch_arch import load
 
     net, path = saved
     out = tmp_path / "conv.safetensors"
@@ -57,7 +57,7 @@ def test_export_torch_writes_a_safetensors_state_dict_with_the_architecture(save
 
 def test_export_torch_file_rebuilds_the_module_in_pytorch(saved, tmp_path):
     torch = pytest.importorskip("torch")
-    from nndl.torch import load_module
+    from nndl.export.torch import load_module
 
     net, path = saved
     out = tmp_path / "conv.safetensors"

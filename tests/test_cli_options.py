@@ -8,15 +8,15 @@ import pytest
 
 import nndl.cli._common as common
 from nndl._validate import DTYPES
-from nndl.activations import ACTIVATIONS
 from nndl.cli import _options, build_parser, main
-from nndl.costs import COSTS
-from nndl.init import SCHEMES
-from nndl.io import load_model
-from nndl.optimizers import OPTIMIZERS
-from nndl.regularizers import REGULARIZERS
+from nndl.model.io import load_model
+from nndl.nn.activations import ACTIVATIONS
+from nndl.nn.costs import COSTS
+from nndl.nn.init import SCHEMES
 from nndl.train import presets as _presets
 from nndl.train.config import TrainConfig
+from nndl.train.optimizers import OPTIMIZERS
+from nndl.train.regularizers import REGULARIZERS
 
 SPEC = "conv:2x5x5,pool:2,dense:10:relu,softmax:10"
 

@@ -10,7 +10,7 @@ import nndl.cli._common as common
 import nndl.train
 from nndl import Network
 from nndl.cli import main
-from nndl.io import load_model
+from nndl.model.io import load_model
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_a_failing_plot_does_not_cost_the_model(tmp_path, monkeypatch, capsys):
     def broken_png(fig, path):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("nndl.plots.save_png", broken_png)
+    monkeypatch.setattr("nndl.inspect.plots.save_png", broken_png)
     model, plot = tmp_path / "m.npz", tmp_path / "c.png"
     code = main(["train", "--sample", "--epochs", "1", "--sizes", "784,10,10",
                  "--save", str(model), "--plot", str(plot)])
@@ -110,7 +110,7 @@ def test_a_failed_save_names_the_users_path_not_a_temporary_file(tmp_path, monke
     ["plot", "{model}", "--out", "{tmp}/file.txt/figures"],
 ])
 def test_plot_commands_check_their_outputs_first(argv, tmp_path, no_data, capsys):
-    from nndl.io import save_model
+    from nndl.model.io import save_model
 
     (tmp_path / "file.txt").write_text("")
     model = save_model(Network([784, 10, 10], seed=0), tmp_path / "m.npz")
@@ -125,7 +125,7 @@ def test_plot_commands_check_their_outputs_first(argv, tmp_path, no_data, capsys
 ])
 def test_plot_commands_without_matplotlib_name_the_extra_first(argv, tmp_path, monkeypatch,
                                                               no_data, capsys):
-    from nndl.io import save_model
+    from nndl.model.io import save_model
 
     model = save_model(Network([784, 10, 10], seed=0), tmp_path / "m.npz")
     monkeypatch.setitem(sys.modules, "matplotlib", None)

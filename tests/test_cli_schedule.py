@@ -6,9 +6,9 @@ import pytest
 
 from nndl.cli import _options, build_parser, main
 from nndl.data import load_sample
-from nndl.io import load_model
-from nndl.schedule import STEP_SCHEDULES
+from nndl.model.io import load_model
 from nndl.train import presets as _presets
+from nndl.train.schedule import STEP_SCHEDULES
 
 
 def options(*argv: str) -> _options.TrainOptions:

@@ -13,7 +13,7 @@ uvicorn = pytest.importorskip("uvicorn", reason="the web extra is not installed"
 import nndl.data  # noqa: E402
 from nndl import Network  # noqa: E402
 from nndl.cli import main  # noqa: E402
-from nndl.io import load_model, save_model  # noqa: E402
+from nndl.model.io import load_model, save_model  # noqa: E402
 from nndl.web.default_model import default_model_path  # noqa: E402
 from web_helpers import train_small_model  # noqa: E402
 

@@ -13,7 +13,7 @@ import pytest
 
 from nndl import Network
 from nndl.cli import main
-from nndl.io import load_model
+from nndl.model.io import load_model
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 needs_sigterm = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
@@ -50,15 +50,15 @@ def test_sigterm_during_training_saves_the_best_model(tmp_path, monkeypatch, cap
 
 @needs_sigterm
 def test_sigterm_while_saving_waits_for_the_model(tmp_path, monkeypatch, capsys):
-    import nndl.io
+    import nndl.model.io
 
-    real_save = nndl.io.save_model
+    real_save = nndl.model.io.save_model
 
     def save_with_a_sigterm(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGTERM)
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(nndl.io, "save_model", save_with_a_sigterm)
+    monkeypatch.setattr(nndl.model.io, "save_model", save_with_a_sigterm)
     path = tmp_path / "m.npz"
     code = main(["train", "--sample", "--epochs", "1", "--sizes", "784,10,10",
                  "--save", str(path)])

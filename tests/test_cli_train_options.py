@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from nndl.cli import main
-from nndl.io import load_model
+from nndl.model.io import load_model
 from nndl.train import presets as _presets
 
 

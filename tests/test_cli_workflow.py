@@ -10,8 +10,8 @@ import pytest
 from nndl import Network
 from nndl.cli import main
 from nndl.data import load_sample
-from nndl.io import load_model, save_model
-from nndl.preprocess import save_png
+from nndl.data.preprocess import save_png
+from nndl.model.io import load_model, save_model
 
 
 @pytest.fixture(scope="module")

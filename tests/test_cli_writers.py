@@ -22,7 +22,7 @@ from fuzz_helpers import no_hang
 from nndl import Network
 from nndl.cli import main
 from nndl.data._atomic import PART_SUFFIX
-from nndl.io import save_model
+from nndl.model.io import save_model
 from writer_helpers import KIND_WORDS, ODD_TARGETS, file_type, fill, small_tmpfs
 
 PREVIOUS = b"the previous file, which must survive"
@@ -84,7 +84,7 @@ def no_work(monkeypatch):
         raise AssertionError("the command started work before checking its outputs")
 
     monkeypatch.setattr("nndl.cli._common.load_dataset", refuse)
-    monkeypatch.setattr("nndl.io.load_model", refuse)
+    monkeypatch.setattr("nndl.model.io.load_model", refuse)
     monkeypatch.setattr("nndl.book.mnist_loader.load_data", refuse)
 
 

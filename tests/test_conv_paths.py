@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nndl.layers import Conv2D, MaxPool2D
-from nndl.layers._fused import ConvReLUPool
-from nndl.sequential import Sequential
+from nndl.model.sequential import Sequential
+from nndl.nn.layers import Conv2D, MaxPool2D
+from nndl.nn.layers._fused import ConvReLUPool
 
 
 def batch_innermost(a: np.ndarray) -> bool:

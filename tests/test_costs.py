@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from nndl import Network
-from nndl.activations import Sigmoid, Softmax
-from nndl.costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
-from nndl.gradcheck import gradcheck
-from nndl.regularizers import L1, L2
+from nndl.inspect.gradcheck import gradcheck
+from nndl.nn.activations import Sigmoid, Softmax
+from nndl.nn.costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from nndl.train.regularizers import L1, L2
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu"]
 COST_OUTPUTS = [

@@ -36,7 +36,7 @@ def test_after_a_step_grads_hold_the_mean_gradient_and_the_optimizer_stepped_by_
     namespace: dict = {}
     exec(compile(doc_code(), str(DOC), "exec"), namespace)
     net, x, y = namespace["net"], namespace["x"][:7], namespace["y"][:7]
-    from nndl.optimizers import Momentum
+    from nndl.train.optimizers import Momentum
 
     grads = net.gradients(x, y)  # no dropout: the training pass's gradient too
     before = {k: p.copy() for k, p in net.named_parameters().items()}

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from nndl.data import load_sample
-from nndl.preprocess import image_file_to_mnist, load_image
+from nndl.data.preprocess import image_file_to_mnist, load_image
 
 
 @pytest.fixture(scope="module")

@@ -31,5 +31,6 @@ def test_docstring_examples(name):
 
 
 def test_the_core_modules_have_examples():
-    for name in ("nndl.network", "nndl.reference", "nndl.gradcheck", "nndl.io", "nndl.preprocess"):
+    for name in ("nndl.model.network", "nndl.book.reference", "nndl.inspect.gradcheck",
+                 "nndl.model.io", "nndl.data.preprocess"):
         assert doctest.testmod(importlib.import_module(name)).attempted > 0

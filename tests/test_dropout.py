@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nndl import Network
-from nndl.gradcheck import numerical_gradient, relative_error
+from nndl.inspect.gradcheck import numerical_gradient, relative_error
 
 
 def _net(p=0.5, **kw):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from nndl import Network, Sequential
-from nndl.optimizers import get_optimizer
-from nndl.regularizers import L2
+from nndl.train.optimizers import get_optimizer
+from nndl.train.regularizers import L2
 
 SPEC = "conv:3x3,pool:2,conv:2x2:tanh,bn:relu,flatten,dense:6:relu,dropout:0.2,softmax:3"
 

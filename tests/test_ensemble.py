@@ -11,7 +11,7 @@ import pytest
 from nndl import Ensemble, Network
 from nndl.cli import main
 from nndl.data import load_sample
-from nndl.io import save_model
+from nndl.model.io import save_model
 
 
 def reference_vote(outputs: np.ndarray) -> list[int]:

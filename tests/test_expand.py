@@ -15,7 +15,7 @@ from nndl.data.expand import (
     image_shape_of,
     shift_images,
 )
-from nndl.sequential import Sequential
+from nndl.model.sequential import Sequential
 
 
 def test_shifted_digit_is_the_original_moved_by_one_pixel():

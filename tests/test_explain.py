@@ -1,4 +1,4 @@
-"""``nndl explain`` and :mod:`nndl.explain`: shapes, numbers equal to backprop, output forms."""
+"""``nndl explain`` and :mod:`nndl.inspect.explain`: shapes, backprop's numbers, output forms."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from nndl import Network
 from nndl.cli import main
 from nndl.data import load_sample
-from nndl.explain import explain, sup
-from nndl.io import save_model
-from nndl.sequential import Sequential
+from nndl.inspect.explain import explain, sup
+from nndl.model.io import save_model
+from nndl.model.sequential import Sequential
 
 
 def _example(sizes, seed=0):

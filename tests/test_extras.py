@@ -12,7 +12,8 @@ from nndl._extras import EXTRAS, MissingExtra, require
 
 def test_core_and_cli_import_no_optional_package():
     code = (
-        "import sys, nndl, nndl.cli, nndl.io, nndl.onnx, nndl.torch, nndl.torch_arch\n"
+        "import sys, nndl, nndl.cli, nndl.model.io, nndl.export.onnx, nndl.export.torch\n"
+        "import nndl.export.torch_arch\n"
         "nndl.cli.build_parser()\n"
         "print(sorted(m for m in ('sklearn', 'scipy', 'torch', 'onnx', 'onnxruntime',"
         " 'safetensors') if m in sys.modules))\n"

@@ -504,7 +504,7 @@ def test_corrupt_cached_gz_is_a_clear_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from nndl import Network
-    from nndl.io import save_model
+    from nndl.model.io import save_model
 
     cache = tmp_path / "cache"
     cache.mkdir()

@@ -32,8 +32,8 @@ from fuzz_helpers import EXAMPLES, no_hang, snapshot  # noqa: E402
 from nndl import Network  # noqa: E402
 from nndl.cli import main  # noqa: E402
 from nndl.data import load_sample  # noqa: E402
-from nndl.io import save_model  # noqa: E402
-from nndl.preprocess import save_png  # noqa: E402
+from nndl.data.preprocess import save_png  # noqa: E402
+from nndl.model.io import save_model  # noqa: E402
 
 INTS = ["0", "1", "2", "-1", "x", "", "1.5", "nan", "0x1", " 1", "1e3"]
 NUMBERS = ["0", "1", "0.5", "-1", "nan", "inf", "-inf", "1e309", "1e300", "x", "", "1e-320"]

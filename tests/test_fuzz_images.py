@@ -20,7 +20,7 @@ from hypothesis.extra import numpy as hnp  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from fuzz_helpers import no_hang  # noqa: E402
-from nndl.preprocess import image_file_to_mnist, to_mnist  # noqa: E402
+from nndl.data.preprocess import image_file_to_mnist, to_mnist  # noqa: E402
 
 # Pillow warns about some damaged files (e.g. TIFF tags past the end) and goes on.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

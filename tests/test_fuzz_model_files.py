@@ -1,12 +1,12 @@
 """Fuzz: model files -- headers, configs, metadata, array members, shapes, dtypes, values.
 
-Contract: :func:`nndl.io.load_model` gives a model whose outputs on a test
+Contract: :func:`nndl.model.io.load_model` gives a model whose outputs on a test
 input are finite, or raises :class:`~nndl.errors.ModelFileError` (or
 ``FileNotFoundError``) naming the file; never another exception, never a
 hang, and the file is never changed.
 
 The generated files cover format 2 (state-dict member names) and junk of
-every kind; :mod:`nndl.io` checks the header first and each member's size,
+every kind; :mod:`nndl.model.io` checks the header first and each member's size,
 shape and dtype before reading it.
 """
 
@@ -28,7 +28,7 @@ from hypothesis import strategies as st  # noqa: E402
 from fuzz_helpers import no_hang  # noqa: E402
 from nndl import Network  # noqa: E402
 from nndl.errors import ModelFileError  # noqa: E402
-from nndl.io import META_KEY, load_model, save_model  # noqa: E402
+from nndl.model.io import META_KEY, load_model, save_model  # noqa: E402
 
 
 def _valid_parts() -> tuple[dict, dict[str, np.ndarray]]:

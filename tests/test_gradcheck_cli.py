@@ -6,7 +6,7 @@ import pytest
 
 from nndl import Network
 from nndl.cli import main
-from nndl.sequential import Sequential
+from nndl.model.sequential import Sequential
 
 
 @pytest.mark.parametrize(

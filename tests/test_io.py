@@ -13,8 +13,8 @@ import pytest
 
 from nndl import ModelFileError, Network
 from nndl.data import load_sample
-from nndl.io import FORMAT_VERSION, META_KEY, load_model, read_header, save_model
-from nndl.sequential import Sequential
+from nndl.model.io import FORMAT_VERSION, META_KEY, load_model, read_header, save_model
+from nndl.model.sequential import Sequential
 
 DATA = Path(__file__).parent / "data"
 

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from nndl.costs import get_cost
-from nndl.gradcheck import numerical_gradient, relative_error
-from nndl.layers import (
+from nndl.inspect.gradcheck import numerical_gradient, relative_error
+from nndl.nn.costs import get_cost
+from nndl.nn.layers import (
     Conv2D,
     Dense,
     Dropout,

@@ -8,8 +8,8 @@ import pytest
 from nndl import Network, Sequential
 from nndl.cli import main
 from nndl.data import load_sample
-from nndl.io import load_model
-from nndl.learning_speed import bias_gradients, format_norms, gradient_norms, layer_labels
+from nndl.inspect.learning_speed import bias_gradients, format_norms, gradient_norms, layer_labels
+from nndl.model.io import load_model
 
 
 def _sigmoid(z):
@@ -149,7 +149,7 @@ def test_cli_saves_the_norms_and_plot_draws_them(tmp_path, capsys):
 
 def test_speed_figure_without_records_says_so():
     pytest.importorskip("matplotlib")
-    from nndl.plots import speed_figure, speed_series
+    from nndl.inspect.plots import speed_figure, speed_series
 
     fig = speed_figure([{"epoch": 0, "test_accuracy": 0.5}])
     assert "No learning speed recorded" in fig.texts[0].get_text()

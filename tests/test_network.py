@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from nndl import Network
-from nndl.gradcheck import gradcheck, relative_error
-from nndl.reference import BookNetwork, columns
+from nndl.book.reference import BookNetwork, columns
+from nndl.inspect.gradcheck import gradcheck, relative_error
 
 ARCHITECTURES = [[4, 3], [5, 4, 3], [6, 5, 4, 3], [7, 3, 6, 4, 2]]
 

@@ -15,10 +15,10 @@ ort = pytest.importorskip("onnxruntime")
 
 from nndl import Sequential  # noqa: E402
 from nndl._extras import MissingExtra  # noqa: E402
-from nndl.activations import LeakyReLU  # noqa: E402
 from nndl.data import load_sample  # noqa: E402
-from nndl.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D  # noqa: E402
-from nndl.onnx import save_onnx, to_onnx  # noqa: E402
+from nndl.export.onnx import save_onnx, to_onnx  # noqa: E402
+from nndl.nn.activations import LeakyReLU  # noqa: E402
+from nndl.nn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D  # noqa: E402
 
 
 def _sample(dtype):

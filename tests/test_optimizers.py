@@ -9,8 +9,8 @@ import pytest
 
 from nndl import Network
 from nndl.data import load_sample
-from nndl.optimizers import SGD, Adam, Momentum, get_optimizer
-from nndl.sequential import Sequential
+from nndl.model.sequential import Sequential
+from nndl.train.optimizers import SGD, Adam, Momentum, get_optimizer
 
 
 def test_sgd_step():

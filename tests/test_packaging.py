@@ -47,3 +47,16 @@ def test_readme_is_short_and_keeps_the_two_commands():
     assert "python3 -m pip install -e . && python3 -m nndl train" in readme
     assert 'python3 -m pip install -e ".[test]" && python3 -m pytest' in readme
     assert "python3 -m sphinx -W --keep-going -n -b html docs docs/_build/html" in readme
+
+
+def test_the_old_import_paths_are_the_new_modules():
+    """Code written before the layout (issue 26) imports nndl.io, nndl.onnx, nndl.torch and
+    nndl.estimator: each is the module that moved, not a copy (monkeypatching one patches both)."""
+    import importlib
+
+    moved = {"nndl.io": "nndl.model.io", "nndl.onnx": "nndl.export.onnx",
+             "nndl.torch": "nndl.export.torch", "nndl.estimator": "nndl.sklearn.estimator"}
+    for old, new in moved.items():
+        assert importlib.import_module(old) is importlib.import_module(new), old
+    from nndl.io import load_model, save_model  # noqa: F401  (the names users import)
+    from nndl.onnx import to_onnx  # noqa: F401

@@ -10,8 +10,8 @@ from PIL import Image  # noqa: E402
 
 from nndl import Network  # noqa: E402
 from nndl.cli import main  # noqa: E402
-from nndl.io import save_model  # noqa: E402
-from nndl.plots import PIXELS  # noqa: E402
+from nndl.inspect.plots import PIXELS  # noqa: E402
+from nndl.model.io import save_model  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_plot_draws_a_convolutional_model(tmp_path):
 
 
 def test_weights_figure_names_filters_w_and_dense_weights_w2():
-    from nndl.plots import weights_figure
+    from nndl.inspect.plots import weights_figure
 
     rng = np.random.default_rng(0)
     dense = weights_figure(rng.standard_normal((4, 784)))

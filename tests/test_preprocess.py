@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from nndl.data import load_sample
-from nndl.preprocess import image_file_to_mnist, load_image, save_png, to_mnist
+from nndl.data.preprocess import image_file_to_mnist, load_image, save_png, to_mnist
 
 
 def centre_of_mass(x):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nndl import Network
-from nndl.regularizers import L1, L2, get_regularizer
+from nndl.train.regularizers import L1, L2, get_regularizer
 
 
 def test_penalties_and_gradients():
@@ -49,7 +49,7 @@ def test_fused_sgd_path_equals_the_generic_optimizer_path():
     a, b = Network([3, 4, 2], seed=1), Network([3, 4, 2], seed=1)
     reg = L2(2.0)
     a.make_step(None, reg, 30)(x, y, 0.7)
-    from nndl.optimizers import Momentum
+    from nndl.train.optimizers import Momentum
 
     b.make_step(Momentum(mu=0.0), reg, 30)(x, y, 0.7)  # the generic path, no momentum
     for p, q in zip(a.weights + a.biases, b.weights + b.biases, strict=True):

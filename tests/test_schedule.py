@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nndl import Network
-from nndl.schedule import EarlyStopping, HalvingSchedule
+from nndl.train.schedule import EarlyStopping, HalvingSchedule
 
 
 def test_schedule_halves_after_patience_epochs_without_improvement():

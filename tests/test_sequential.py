@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from nndl.gradcheck import gradcheck, numerical_gradient, relative_error
-from nndl.layers import Conv2D, Dense, Dropout, parse_layers
-from nndl.regularizers import get_regularizer
-from nndl.sequential import Sequential
+from nndl.inspect.gradcheck import gradcheck, numerical_gradient, relative_error
+from nndl.model.sequential import Sequential
+from nndl.nn.layers import Conv2D, Dense, Dropout, parse_layers
+from nndl.train.regularizers import get_regularizer
 
 TOL = 1e-6
 
@@ -22,7 +22,7 @@ def small_net(spec: str, shape=(2, 8, 7), seed=0, **kwargs) -> Sequential:
 def check_thinned_network_gradients(net: Sequential, x: np.ndarray, y: np.ndarray) -> None:
     """The gradient with dropout on is that of the thinned network (the same masks each pass).
 
-    :func:`nndl.gradcheck.gradcheck` checks the network as evaluated (dropout
+    :func:`nndl.inspect.gradcheck.gradcheck` checks the network as evaluated (dropout
     off); this checks what a training step uses.
     """
     dropouts = [layer for layer in net.layers if isinstance(layer, Dropout)]
@@ -273,12 +273,12 @@ def test_a_small_conv_net_learns_bars():
 
 
 def test_evaluation_in_slices_matches_one_pass(monkeypatch):
-    import nndl.sequential
+    import nndl.model.sequential
 
     net = small_net("conv:2x3,pool:2,softmax:3")
     x = np.random.default_rng(0).standard_normal((10, net.n_inputs))
     whole = net.feedforward(x)
-    monkeypatch.setattr(nndl.sequential, "EVAL_BATCH", 3)
+    monkeypatch.setattr(nndl.model.sequential, "EVAL_BATCH", 3)
     np.testing.assert_allclose(net.feedforward(x), whole, atol=1e-14)
 
 

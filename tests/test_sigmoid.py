@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from nndl import Network
-from nndl.activations import Activation, Sigmoid
 from nndl.book import network, network2
+from nndl.nn.activations import Activation, Sigmoid
 
 Z = [-700.0, -40.0, -20.0, 20.0, 40.0, 700.0]
 

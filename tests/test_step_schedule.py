@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from nndl import Network
-from nndl.optimizers import get_optimizer
-from nndl.schedule import (
+from nndl.train.optimizers import get_optimizer
+from nndl.train.schedule import (
     STEP_SCHEDULES,
     Constant,
     Cosine,

@@ -1,4 +1,4 @@
-"""nndl.torch: to_module / from_module round trips, PyTorch-trained modules back in nndl.
+"""nndl.export.torch: to_module / from_module round trips, PyTorch-trained modules back in nndl.
 
 Skipped when PyTorch (the ``[torch]`` extra) is not installed.
 """
@@ -15,12 +15,12 @@ torch = pytest.importorskip("torch")
 
 from nndl import Network, Sequential  # noqa: E402
 from nndl._extras import MissingExtra  # noqa: E402
-from nndl.activations import LeakyReLU  # noqa: E402
 from nndl.cli import main  # noqa: E402
 from nndl.data import load_sample  # noqa: E402
-from nndl.io import load_model, save_model  # noqa: E402
-from nndl.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D  # noqa: E402
-from nndl.torch import from_module, loss, to_module  # noqa: E402
+from nndl.export.torch import from_module, loss, to_module  # noqa: E402
+from nndl.model.io import load_model, save_model  # noqa: E402
+from nndl.nn.activations import LeakyReLU  # noqa: E402
+from nndl.nn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D  # noqa: E402
 
 nn = torch.nn
 

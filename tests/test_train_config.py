@@ -11,7 +11,7 @@ import pytest
 from nndl import Network
 from nndl.cli import build_parser, main
 from nndl.data import load_sample
-from nndl.io import load_model
+from nndl.model.io import load_model
 from nndl.train import Hooks, OptionError, Splits, TrainConfig, kept_epoch, presets, train
 
 

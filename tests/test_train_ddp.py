@@ -29,7 +29,7 @@ def test_two_processes_learn_and_the_model_comes_back_intact(tmp_path, capsys):
     pytest.importorskip("torch")
     from nndl.cli import main
     from nndl.data import load_sample
-    from nndl.io import load_model
+    from nndl.model.io import load_model
 
     out = tmp_path / "ddp.npz"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "GLOO_SOCKET_IFNAME": "lo",

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nndl import Network, TrainingDiverged
-from nndl.activations import LeakyReLU
+from nndl.nn.activations import LeakyReLU
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_monitoring_records_the_books_four_measurements(capsys):
     out = capsys.readouterr().out
     assert "Cost on training data:" in out and "Accuracy on evaluation data:" in out
     last = history.records[-1]
-    from nndl.regularizers import L2
+    from nndl.train.regularizers import L2
 
     assert last["training_cost"] == pytest.approx(
         net.total_cost(x[:100], y[:100], regularizer=L2(3.0), n=100))

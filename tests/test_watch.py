@@ -19,7 +19,7 @@ pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 from nndl.cli import main  # noqa: E402
 from nndl.data import load_sample  # noqa: E402
-from nndl.io import load_model  # noqa: E402
+from nndl.model.io import load_model  # noqa: E402
 from nndl.web.session import Cursor, WatchSession, jsonable  # noqa: E402
 from nndl.web.watch import create_watch_app  # noqa: E402
 from watch_helpers import SLOW, training_session, wait_for  # noqa: E402

@@ -17,8 +17,8 @@ from PIL import Image  # noqa: E402
 from nndl import Network  # noqa: E402
 from nndl.cli import main  # noqa: E402
 from nndl.data import load_sample  # noqa: E402
-from nndl.io import load_model  # noqa: E402
-from nndl.preprocess import save_png  # noqa: E402
+from nndl.data.preprocess import save_png  # noqa: E402
+from nndl.model.io import load_model  # noqa: E402
 from nndl.web.app import STATIC_DIR, create_app  # noqa: E402
 from web_helpers import make_client, train_small_model  # noqa: E402
 

@@ -26,8 +26,8 @@ from PIL import Image  # noqa: E402
 
 from nndl.cli import main  # noqa: E402
 from nndl.data import load_sample  # noqa: E402
-from nndl.io import load_model  # noqa: E402
-from nndl.preprocess import save_png  # noqa: E402
+from nndl.data.preprocess import save_png  # noqa: E402
+from nndl.model.io import load_model  # noqa: E402
 from nndl.web.app import create_app  # noqa: E402
 from web_helpers import live_server, train_small_model  # noqa: E402
 

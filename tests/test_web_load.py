@@ -19,8 +19,8 @@ httpx = pytest.importorskip("httpx", reason="the load test needs httpx")
 pytest.importorskip("uvicorn", reason="the web extra is not installed: pip install 'nndl[web]'")
 
 from nndl.data import load_sample  # noqa: E402
-from nndl.io import load_model  # noqa: E402
-from nndl.preprocess import image_file_to_mnist, save_png  # noqa: E402
+from nndl.data.preprocess import image_file_to_mnist, save_png  # noqa: E402
+from nndl.model.io import load_model  # noqa: E402
 from web_helpers import serve_in_subprocess, train_small_model  # noqa: E402
 
 N_REQUESTS = 200

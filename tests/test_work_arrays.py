@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nndl.sequential import Sequential
+from nndl.model.sequential import Sequential
 
 
 def test_training_passes_reuse_their_work_arrays_and_give_the_same_numbers():

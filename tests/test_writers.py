@@ -22,7 +22,7 @@ import pytest
 from fuzz_helpers import no_hang
 from nndl import Network
 from nndl.data._atomic import PART_SUFFIX, NotARegularFile, atomic_write_bytes, write_target
-from nndl.io import load_model, model_bytes, save_model
+from nndl.model.io import load_model, model_bytes, save_model
 from writer_helpers import KIND_WORDS, ODD_TARGETS, enospc, file_type, fill, small_tmpfs
 
 PREVIOUS = b"the previous file, which must survive"
@@ -53,28 +53,28 @@ def _pickle(path: Path) -> None:
 
 def _figure(path: Path) -> None:
     pytest.importorskip("matplotlib")
-    from nndl.plots import curves_figure, save_png
+    from nndl.inspect.plots import curves_figure, save_png
 
     save_png(curves_figure([]), path)
 
 
 def _digit_png(path: Path) -> None:
     pytest.importorskip("PIL")
-    from nndl.preprocess import save_png
+    from nndl.data.preprocess import save_png
 
     save_png(np.random.default_rng(0).random(784), path, scale=4)
 
 
 def _onnx(path: Path) -> None:
     pytest.importorskip("onnx")
-    from nndl.onnx import save_onnx
+    from nndl.export.onnx import save_onnx
 
     save_onnx(Network([784, 10, 10], seed=0), path)
 
 
 def _safetensors(path: Path) -> None:
     pytest.importorskip("safetensors")
-    from nndl.torch_arch import save
+    from nndl.export.torch_arch import save
 
     save(Network([784, 10, 10], seed=0), path)
 

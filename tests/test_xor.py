@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nndl.book.xor import TARGETS, TOLERANCE, train_xor
 from nndl.cli import main
-from nndl.xor import TARGETS, TOLERANCE, train_xor
 
 
 def test_no_hidden_layer_cannot_learn_xor():

@@ -10,7 +10,7 @@ from typing import Any
 
 from nndl import Network
 from nndl.data import load_sample
-from nndl.io import save_model
+from nndl.model.io import save_model
 from nndl.web.threaded import serve_in_thread
 
 

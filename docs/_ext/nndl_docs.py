@@ -5,7 +5,7 @@
   so the reference cannot drift from the parsers.
 - ``.. nndl-notebook:: STEM`` links the rendered notebook ``notebooks/STEM.ipynb``, or
   says that the chapter's notebook is not in the repository yet.
-- A name re-exported elsewhere (``nndl.Network``, ``nndl.layers.Dense``) or inherited
+- A name re-exported elsewhere (``nndl.Network``, ``nndl.nn.layers.Dense``) or inherited
   (``Network.SGD``) resolves to where it is defined and documented, found by importing
   it: no list of module paths to keep in step when modules move.
 - Members that nndl does not define (scikit-learn's generated ``set_*_request``) are
@@ -217,7 +217,7 @@ def resolve_moved(app: Sphinx, env: Any, node: Any, contnode: nodes.Node) -> Any
     object: through imports (re-exports, inheritance), then to the documented owner
     (instance attributes, constants without docstrings), then to the one nndl object
     whose name ends with the target (a short name used in a summary line, or
-    ``nndl.costs.Cost`` after ``costs`` moved to ``nndl.nn.costs``).  A method
+    ``nndl.nn.costs.Cost`` after ``costs`` moved to ``nndl.nn.costs``).  A method
     named in a module's docstring is looked for on that module's classes."""
     if node.get("refdomain") != "py":
         return None

@@ -16,20 +16,20 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
-from nndl.ensemble import Ensemble  # noqa: E402
 from nndl.errors import DataError, ModelFileError, NNDLError, TrainingDiverged  # noqa: E402
-from nndl.network import Network  # noqa: E402
-from nndl.sequential import Sequential  # noqa: E402
+from nndl.model.ensemble import Ensemble  # noqa: E402
+from nndl.model.network import Network  # noqa: E402
+from nndl.model.sequential import Sequential  # noqa: E402
 
 if TYPE_CHECKING:
-    from nndl.estimator import NNClassifier
+    from nndl.sklearn.estimator import NNClassifier
 
 
 def __getattr__(name: str) -> Any:
     # NNClassifier is imported on first use: with scikit-learn installed its
     # module imports scikit-learn (and SciPy), which the CLI and the core never need.
     if name == "NNClassifier":
-        from nndl.estimator import NNClassifier
+        from nndl.sklearn.estimator import NNClassifier
 
         return NNClassifier
     raise AttributeError(f"module 'nndl' has no attribute {name!r}")

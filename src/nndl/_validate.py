@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from nndl import pairs
+from nndl.book import pairs
 
 
 def positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
@@ -170,7 +170,7 @@ def dataset(data: Any, name: str) -> tuple[Any, Any]:
     """Unpack an ``(x, y)`` pair, with a clear error for anything else.
 
     The book's format (a list, or ``zip``, of ``(x, y)`` column-vector pairs)
-    is recognised and stacked into arrays: see :mod:`nndl.pairs`.
+    is recognised and stacked into arrays: see :mod:`nndl.book.pairs`.
     """
     data = pairs.materialize(data)
     if pairs.is_pairs(data):
@@ -236,7 +236,7 @@ def float_dtype(dtype: Any) -> np.dtype:
 
 def layer_list(layers: Any) -> list:
     """Check a stack of layers: non-empty, each a Layer, none twice; return it as a list."""
-    from nndl.layers.base import Layer
+    from nndl.nn.layers.base import Layer
 
     result = list(layers)
     if not result:

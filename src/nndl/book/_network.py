@@ -57,10 +57,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nndl import _validate
-from nndl.activations import Sigmoid
-from nndl.costs import Cost
-from nndl.network import Network
-from nndl.pairs import materialize, pairs_to_arrays
+from nndl.book.pairs import materialize, pairs_to_arrays
+from nndl.model.network import Network
+from nndl.nn.activations import Sigmoid
+from nndl.nn.costs import Cost
 
 Array = NDArray[np.floating]
 

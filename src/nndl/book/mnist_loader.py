@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 
+from nndl.book.pairs import arrays_to_pairs
 from nndl.data import load_data as _load_nndl_data
 from nndl.data import load_sample
 from nndl.data.pickled import read_mnist_pkl
-from nndl.pairs import arrays_to_pairs
 
 __all__ = ["ENV_VAR", "load_data", "load_data_wrapper", "vectorized_result"]
 

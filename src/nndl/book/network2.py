@@ -46,11 +46,11 @@ from nndl.book._network import (
     training_list,
 )
 from nndl.book.mnist_loader import vectorized_result
-from nndl.costs import Cost
+from nndl.book.pairs import materialize
 from nndl.data._atomic import atomic_write_bytes
 from nndl.errors import ModelFileError
-from nndl.pairs import materialize
-from nndl.regularizers import get_regularizer
+from nndl.nn.costs import Cost
+from nndl.train.regularizers import get_regularizer
 
 __all__ = [
     "CrossEntropyCost",

@@ -6,15 +6,15 @@ into an :class:`nndl.Sequential` (``net.model``) of nndl layers —
 ======================================================  ===========================================
 book                                                    nndl
 ======================================================  ===========================================
-``ConvPoolLayer(filter_shape, image_shape, poolsize)``  :class:`~nndl.layers.Conv2D` then
-                                                        :class:`~nndl.layers.MaxPool2D`
-``FullyConnectedLayer(n_in, n_out, p_dropout=p)``       (:class:`~nndl.layers.Dropout` p, if p > 0)
-                                                        then :class:`~nndl.layers.Dense`
+``ConvPoolLayer(filter_shape, image_shape, poolsize)``  :class:`~nndl.nn.layers.Conv2D` then
+                                                        :class:`~nndl.nn.layers.MaxPool2D`
+``FullyConnectedLayer(n_in, n_out, p_dropout=p)``       :class:`~nndl.nn.layers.Dropout` (p, if
+                                                        p > 0) then :class:`~nndl.nn.layers.Dense`
 ``SoftmaxLayer(n_in, n_out, p_dropout=p)``              the same, with a softmax output
                                                         and the log-likelihood cost
 ======================================================  ===========================================
 
-(a :class:`~nndl.layers.Flatten` goes between the last ``ConvPoolLayer``
+(a :class:`~nndl.nn.layers.Flatten` goes between the last ``ConvPoolLayer``
 and the first dense layer) — and :meth:`Network.SGD` prints the book's lines.
 
 Differences from the book's Theano code, none of which changes what is
@@ -63,8 +63,8 @@ from numpy.typing import NDArray
 from nndl import _validate
 from nndl.book import mnist_loader
 from nndl.book._network import sigmoid
-from nndl.layers import Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D
-from nndl.sequential import Sequential
+from nndl.model.sequential import Sequential
+from nndl.nn.layers import Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D
 
 __all__ = [
     "ConvPoolLayer",

@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from nndl.schedule import STEP_SCHEDULES
+from nndl.train.schedule import STEP_SCHEDULES
 
 
 def add_data_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:

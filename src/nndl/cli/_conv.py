@@ -13,7 +13,7 @@ INPUT_SHAPE = (1, 28, 28)
 
 
 def build_sequential(layers: str, *, cost: str, dtype: str, seed: int) -> Any:
-    """The :class:`~nndl.sequential.Sequential` of the layer spec ``layers``, on 1x28x28 images.
+    """The :class:`~nndl.model.sequential.Sequential` of the layer spec ``layers`` (1x28x28 in).
 
     Raises
     ------
@@ -21,6 +21,6 @@ def build_sequential(layers: str, *, cost: str, dtype: str, seed: int) -> Any:
         If the spec is bad or the layers do not fit 1x28x28 inputs (the
         message names the layer and the shapes).
     """
-    from nndl.sequential import Sequential
+    from nndl.model.sequential import Sequential
 
     return Sequential(layers, input_shape=INPUT_SHAPE, cost=cost, seed=seed, dtype=dtype)

@@ -25,7 +25,7 @@ def epoch_line(record: dict[str, Any], show_eta: bool = False) -> str:
             shown = f"{100 * value:.2f}%" if key.endswith("accuracy") else f"{value:.4f}"
             line += f"  {key.replace('_', ' ')} {shown}"
     if "gradient_norms" in record:
-        from nndl.learning_speed import format_norms
+        from nndl.inspect.learning_speed import format_norms
 
         line += f"  |dC/db| {format_norms(record['gradient_norms'])}"
     if show_eta:

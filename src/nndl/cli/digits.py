@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--count {args.count} is too many: at most {MAX_COUNT} digits fit")
     _preflight.require_extra("plot", "nndl digits")
     _preflight.check_output_file(args.out, "--out")
-    from nndl.plots import PIXELS, digits_figure, save_png
+    from nndl.inspect.plots import PIXELS, digits_figure, save_png
 
     data = _common.load_dataset(args)
     x, y = getattr(data, args.split)

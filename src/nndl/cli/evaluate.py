@@ -13,7 +13,7 @@ import json
 import numpy as np
 
 from nndl.cli import _common
-from nndl.ensemble import RULES
+from nndl.model.ensemble import RULES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,7 +50,7 @@ def _member_lines(names: list[str], correct: list[int], total: int) -> list[str]
 
 
 def run(args: argparse.Namespace) -> int:
-    from nndl.ensemble import Ensemble
+    from nndl.model.ensemble import Ensemble
 
     paths = [str(p) for p in args.model]
     ensemble = Ensemble.load(paths, rule=args.rule)

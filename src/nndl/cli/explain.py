@@ -1,6 +1,6 @@
 """``nndl explain``: one example through the network, backpropagation step by step.
 
-A thin printer over :mod:`nndl.explain`: it picks the model and the example.
+A thin printer over :mod:`nndl.inspect.explain`: it picks the model and the example.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _example(args: argparse.Namespace, net: Any) -> tuple[np.ndarray, Any, str]:
     """Return ``(x, y, description)`` of the example the options choose."""
     if args.xor:
-        from nndl.xor import INPUTS, TARGETS
+        from nndl.book.xor import INPUTS, TARGETS
 
         if not args.index < len(INPUTS):
             raise ValueError(f"--index {args.index} is out of range: with --xor it picks one "
@@ -74,7 +74,7 @@ def _example(args: argparse.Namespace, net: Any) -> tuple[np.ndarray, Any, str]:
 
 def _network(args: argparse.Namespace) -> tuple[Any, str]:
     from nndl import Network
-    from nndl.io import load_model
+    from nndl.model.io import load_model
 
     if args.model:
         return load_model(args.model), f"loaded from {args.model}"
@@ -85,7 +85,7 @@ def _network(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nndl.explain import explain, format_text
+    from nndl.inspect.explain import explain, format_text
 
     net, network_line = _network(args)
     x, y, example_line = _example(args, net)

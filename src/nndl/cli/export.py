@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Export a saved model. --format onnx writes "
         f"{FORMATS['onnx'][0]} for onnxruntime and other ONNX runtimes (extra "
         "'onnx'); --format torch writes "
-        f"{FORMATS['torch'][0]}, which nndl.torch.load_module rebuilds as a "
+        f"{FORMATS['torch'][0]}, which nndl.export.torch.load_module rebuilds as a "
         "torch.nn.Sequential (extra 'torch').",
     )
     p.add_argument("model", metavar="MODEL", help="model file written by 'nndl train --save'")
@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from nndl._extras import require
-    from nndl.io import load_model
+    from nndl.model.io import load_model
 
     if args.dtype and args.format != "onnx":
         raise ValueError("--dtype applies to --format onnx only")
@@ -47,11 +47,11 @@ def run(args: argparse.Namespace) -> int:
     require(package, feature)  # a missing extra is reported before any work
     model = load_model(args.model)
     if args.format == "onnx":
-        from nndl.onnx import save_onnx
+        from nndl.export.onnx import save_onnx
 
         save_onnx(model, target, dtype=args.dtype)
     else:
-        from nndl.torch_arch import save
+        from nndl.export.torch_arch import save
 
         save(model, target)
     print(f"Wrote {target}: {what}")

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from nndl.activations import ELEMENTWISE
 from nndl.cli import _common
-from nndl.costs import COSTS
+from nndl.nn.activations import ELEMENTWISE
+from nndl.nn.costs import COSTS
 
 #: Largest network checked: each parameter costs two forward passes.
 MAX_PARAMETERS = 20_000
@@ -67,7 +67,7 @@ def _input_shape(text: str) -> tuple[int, ...]:
 def build(args: argparse.Namespace) -> tuple[Any, str]:
     """The float64 network the options describe, and how to name it in messages."""
     from nndl import Network
-    from nndl.sequential import Sequential
+    from nndl.model.sequential import Sequential
 
     if args.layers is None:
         if args.input_shape is not None:
@@ -81,7 +81,7 @@ def build(args: argparse.Namespace) -> tuple[Any, str]:
         return dense, f"--sizes {','.join(map(str, sizes))}"
     _common.refuse_beside_layers(
         "--layers", [name for name in ("sizes", "activation") if getattr(args, name)])
-    from nndl.layers import ActivatedLayer, parse_layers
+    from nndl.nn.layers import ActivatedLayer, parse_layers
 
     layers = parse_layers(args.layers)
     softmax = isinstance(layers[-1], ActivatedLayer) and layers[-1].activation.name == "softmax"
@@ -93,7 +93,7 @@ def build(args: argparse.Namespace) -> tuple[Any, str]:
 
 def check(args: argparse.Namespace, gradients: Any = None) -> tuple[Any, Any]:
     """Build the network and batch the options describe and return ``(net, report)``."""
-    from nndl.gradcheck import gradcheck
+    from nndl.inspect.gradcheck import gradcheck
 
     net, what = build(args)
     if net.n_params > MAX_PARAMETERS:

@@ -28,8 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _preflight.require_extra("plot", "nndl plot")
-    from nndl.io import load_model
-    from nndl.plots import MODEL_FIGURES, PIXELS, plot_model
+    from nndl.inspect.plots import MODEL_FIGURES, PIXELS, plot_model
+    from nndl.model.io import load_model
 
     _preflight.check_output_dir(args.out, "--out", [f"{n}.png" for n in MODEL_FIGURES])
 

@@ -28,8 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from nndl.io import load_model
-    from nndl.preprocess import image_file_to_mnist
+    from nndl.data.preprocess import image_file_to_mnist
+    from nndl.model.io import load_model
 
     model = load_model(args.model)
     if model.n_inputs != 784:

@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from nndl.web import app as app_module
 
     if args.model is not None:
-        from nndl.io import load_model
+        from nndl.model.io import load_model
 
         model = load_model(args.model)
     else:

@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from nndl._validate import DTYPES
-from nndl.activations import ELEMENTWISE
-from nndl.averaging import epochs_text, summary_line
 from nndl.cli import _common, _conv, _options, _preflight, _signals
 from nndl.cli._progress import Progress
-from nndl.costs import COSTS
-from nndl.history import History
-from nndl.init import SCHEMES
+from nndl.nn.activations import ELEMENTWISE
+from nndl.nn.costs import COSTS
+from nndl.nn.init import SCHEMES
 from nndl.train import Hooks, kept_epoch, presets, run_record
+from nndl.train.averaging import epochs_text, summary_line
 from nndl.train.config import TrainConfig
+from nndl.train.history import History
 
 #: The seed's values: the defaults the help texts name.
 SEED = presets.SEED
@@ -83,7 +83,7 @@ def _add_network_options(arch: argparse._ArgumentGroup) -> None:
                       help=f"activation of the hidden layers ({SEED['activation']})")
     arch.add_argument("--init", choices=list(SCHEMES),
                       help="weight initialisation: the seed's N(0,1) 'normal', the book's "
-                      "N(0,1/n_in) 'scaled_normal', or 'lecun', 'glorot', 'he' (nndl.init)")
+                      "N(0,1/n_in) 'scaled_normal', or 'lecun', 'glorot', 'he' (nndl.nn.init)")
     arch.add_argument("--dropout", type=_common.fraction,
                       help=f"dropout rate of the hidden layers, in [0, 1) ({SEED['dropout']:g})")
     arch.add_argument("--dtype", choices=DTYPES, help=f"precision ({SEED['dtype']})")
@@ -244,7 +244,7 @@ def check_outputs(opts: _options.TrainOptions) -> None:
 def write_outputs(opts: _options.TrainOptions, net: Any, metadata: dict[str, Any],
                   history_rows: list[dict[str, Any]]) -> int:
     """Save the model, then draw the curves: a plot failure never costs the model."""
-    from nndl.io import save_model
+    from nndl.model.io import save_model
 
     if opts.save:
         try:
@@ -257,7 +257,7 @@ def write_outputs(opts: _options.TrainOptions, net: Any, metadata: dict[str, Any
             f"the averaged weights of {epochs_text(averaged['epochs'])}"
         print(f"Saved the model of {which} to {path}")
     if opts.plot:
-        from nndl.plots import curves_figure, save_png
+        from nndl.inspect.plots import curves_figure, save_png
 
         try:
             path = save_png(curves_figure(history_rows), opts.plot)

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nndl.xor import INPUTS, TARGETS, TOLERANCE, WHY, train_xor
+    from nndl.book.xor import INPUTS, TARGETS, TOLERANCE, WHY, train_xor
 
     results = [train_xor(sizes, args.epochs, args.seed, args.eta)
                for sizes in ([2, 1], [2, args.hidden, 1])]

@@ -1,7 +1,7 @@
 """One training configuration: every option of mini-batch SGD as one field, validated once.
 
 :class:`TrainConfig` is what :func:`nndl.train.train` runs from.  Everything
-that trains builds one: :meth:`nndl.model.Model.SGD` from its keyword
+that trains builds one: :meth:`nndl.model.base.Model.SGD` from its keyword
 arguments, ``nndl train`` and ``nndl watch`` from the command line (their
 options are generated from the fields: :func:`nndl.cli._options.add_config_options`),
 the presets (:mod:`nndl.train.presets`), the scikit-learn estimator and the
@@ -36,9 +36,9 @@ from typing import Any
 
 from nndl import _validate
 from nndl.data.augment import SPEC_KEYS, as_augment
-from nndl.optimizers import OPTIMIZERS, _fraction, get_optimizer
-from nndl.regularizers import REGULARIZERS, get_regularizer
-from nndl.schedule import EarlyStopping, get_schedule
+from nndl.train.optimizers import OPTIMIZERS, _fraction, get_optimizer
+from nndl.train.regularizers import REGULARIZERS, get_regularizer
+from nndl.train.schedule import EarlyStopping, get_schedule
 
 #: Where the best epoch may be chosen (see :mod:`nndl.train.record`).
 SELECT_ON = ("validation", "test")
@@ -114,7 +114,7 @@ _SCHEDULE_HELP = (
     "an integer K: halve eta after K epochs without better validation accuracy, stop when "
     "eta falls to 1/128 of its start (the book's schedule); or set eta every mini-batch: "
     "'cosine' (from eta down to 0), 'onecycle' (up from eta/25 over 30% of the run, then "
-    "down to eta/1e4) or 'constant' (see nndl.schedule)")
+    "down to eta/1e4) or 'constant' (see nndl.train.schedule)")
 _AUGMENT_HELP = (
     "random transforms of every mini-batch, made on the fly: comma-separated KEY=VALUE with "
     + "; ".join(f"{k}: {v}" for k, v in SPEC_KEYS.items())
@@ -140,27 +140,27 @@ class TrainConfig:
     lmbda : float, default 0
         Regularisation strength λ (with n = the training-set size).
     regularizer : {"l2", "l1"} or Regularizer, default "l2"
-        Which penalty ``lmbda`` weighs; see :mod:`nndl.regularizers`.
+        Which penalty ``lmbda`` weighs; see :mod:`nndl.train.regularizers`.
     optimizer : {"sgd", "momentum", "adam"}, dict or Optimizer
-        See :mod:`nndl.optimizers`; e.g. ``{"name": "momentum", "mu": 0.9}``.
+        See :mod:`nndl.train.optimizers`; e.g. ``{"name": "momentum", "mu": 0.9}``.
         Pass the same object again to keep its state between calls.
     schedule : int, dict, str or StepSchedule, optional
         An int is the book's schedule: halve η after this many epochs
         without a better validation accuracy, stop once η ≤ η₀/128; a
         dict without ``"kind"`` gives
-        :class:`~nndl.schedule.HalvingSchedule` options.  A per-step
+        :class:`~nndl.train.schedule.HalvingSchedule` options.  A per-step
         schedule sets η for every mini-batch from the run's length:
         ``"cosine"``, ``"onecycle"`` or ``"constant"``, a dict such as
         ``{"kind": "cosine", "warmup": 0.05}`` (``warmup`` < 1 is a
         fraction of the run, ≥ 1 epochs) or a
-        :class:`~nndl.schedule.StepSchedule`; ``eta`` is then its peak.
-        See :mod:`nndl.schedule`.
+        :class:`~nndl.train.schedule.StepSchedule`; ``eta`` is then its peak.
+        See :mod:`nndl.train.schedule`.
     early_stopping : int, optional
         Stop after this many epochs without a better validation
         accuracy, and restore the weights of the best epoch.
     average : int, optional
         End with the mean of the weights at the ends of the last
-        ``average`` epochs (:mod:`nndl.averaging`), measured once on the
+        ``average`` epochs (:mod:`nndl.train.averaging`), measured once on the
         test and validation data (``history.averaged``).  With
         ``early_stopping`` the average is of the ``average`` epochs
         that end at the best epoch.
@@ -174,7 +174,7 @@ monitor_evaluation_accuracy : bool
         The book's chapter-5 learning speed: after every epoch, record
         ``gradient_norms``, ‖δˡ‖ = ‖mean ∂C/∂bˡ‖ over the first 1,000
         training examples for each layer with parameters (hidden layers
-        first, the output layer last); see :mod:`nndl.learning_speed`.
+        first, the output layer last); see :mod:`nndl.inspect.learning_speed`.
     expand : bool, default False
         The book's expanded training data: each epoch also visits every
         example moved by one pixel up, down, left and right (5·n
@@ -278,14 +278,14 @@ monitor_evaluation_accuracy : bool
         return self.early_stopping is not None if self.restore_best is None else self.restore_best
 
     def optimizer_spec(self) -> Any:
-        """The optimizer as :func:`~nndl.optimizers.get_optimizer` takes it (the name
+        """The optimizer as :func:`~nndl.train.optimizers.get_optimizer` takes it (the name
         ``"momentum"`` with this config's μ)."""
         if self.optimizer == "momentum":
             return {"name": "momentum", "mu": self.momentum}
         return self.optimizer
 
     def schedule_spec(self) -> Any:
-        """The schedule as :func:`~nndl.schedule.get_schedule` takes it (a per-step one named
+        """The schedule as :func:`~nndl.train.schedule.get_schedule` takes it (a per-step one named
         with its warm-up).
 
         Raises

@@ -3,10 +3,10 @@
 The loop is the seed's ``SGD``: each epoch shuffles the training data, cuts
 it into mini-batches and takes one gradient step per mini-batch.  It knows
 nothing about layers: it uses the model protocol documented in
-:mod:`nndl.sequential` (:class:`~nndl.train.run.Trainable`), so every nndl
+:mod:`nndl.model.sequential` (:class:`~nndl.train.run.Trainable`), so every nndl
 model shares it.  Around it come the book's chapter-3 options (a regulariser,
 an optimiser, the monitors, the η-halving schedule or a per-step one, early
-stopping), the mean of the last epochs' weights (:mod:`nndl.averaging`), the
+stopping), the mean of the last epochs' weights (:mod:`nndl.train.averaging`), the
 expanded and augmented training data (made per mini-batch), a guard that
 stops a diverging run (η too large) with :class:`~nndl.errors.TrainingDiverged`,
 and the best-epoch rule of :mod:`nndl.train.record`.
@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from nndl.averaging import WeightAverage, summary_line
 from nndl.data.expand import expanded_batch
 from nndl.errors import TrainingDiverged
-from nndl.history import History
+from nndl.train.averaging import WeightAverage, summary_line
 from nndl.train.config import TrainConfig
+from nndl.train.history import History
 from nndl.train.measure import accuracy, divergence, measure, report
 from nndl.train.record import Best
 from nndl.train.run import Hooks, Run, Step, Trainable, prepare
@@ -42,7 +42,7 @@ from nndl.train.run import Hooks, Run, Step, Trainable, prepare
 
 def train(model: Trainable, data: Any, config: TrainConfig | None = None,
           hooks: Hooks | None = None) -> History:
-    """Train ``model`` on ``data`` as ``config`` says; return the :class:`~nndl.history.History`.
+    """Train ``model`` on ``data`` per ``config``; return its :class:`~nndl.train.history.History`.
 
     ``data`` has ``training``, ``validation`` and ``test`` (``None`` where
     absent; :class:`~nndl.train.run.Splits`, :class:`~nndl.data.MNIST`).

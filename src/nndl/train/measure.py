@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from nndl import learning_speed
-from nndl.layers.base import EVAL_BATCH as CHUNK  # rows per forward pass: the engine's
+from nndl.inspect import learning_speed
+from nndl.nn.layers.base import EVAL_BATCH as CHUNK  # rows per forward pass: the engine's
 from nndl.train.run import Run, Trainable
 
 
@@ -22,7 +22,7 @@ def measure(model: Trainable, run: Run, record: dict[str, Any]) -> None:
 
     With ``monitor_gradients``, ``record["gradient_norms"]`` is the book's
     ‖δˡ‖ of every layer with parameters, the output layer last (see
-    :mod:`nndl.learning_speed`).
+    :mod:`nndl.inspect.learning_speed`).
     """
     if run.config.monitor_gradients:
         record["gradient_norms"] = learning_speed.gradient_norms(model, run.x, run.y)

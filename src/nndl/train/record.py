@@ -18,7 +18,7 @@ the default model of ``nndl serve``.
 
 Examples
 --------
->>> from nndl.history import History
+>>> from nndl.train.history import History
 >>> h = History([{"epoch": 0, "test_accuracy": 0.8}, {"epoch": 1, "test_accuracy": 0.9}])
 >>> kept_epoch(h)["epoch"]  # nothing chosen: the last epoch
 1
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from nndl.history import History
+from nndl.train.history import History
 
 
 class Best:

@@ -19,10 +19,10 @@ import numpy as np
 from nndl import _validate
 from nndl.data.augment import batch_transform
 from nndl.data.expand import N_VERSIONS, image_shape_of
-from nndl.optimizers import Optimizer, get_optimizer
-from nndl.regularizers import Regularizer, get_regularizer
-from nndl.schedule import EarlyStopping, HalvingSchedule, StepSchedule, get_schedule
 from nndl.train.config import TrainConfig
+from nndl.train.optimizers import Optimizer, get_optimizer
+from nndl.train.regularizers import Regularizer, get_regularizer
+from nndl.train.schedule import EarlyStopping, HalvingSchedule, StepSchedule, get_schedule
 
 #: ``on_batch(done, total)`` after each mini-batch; ``on_epoch(record)`` after each epoch.
 BatchCallback = Callable[[int, int], None]
@@ -32,7 +32,7 @@ Labelled = tuple[np.ndarray, np.ndarray]
 
 
 class Trainable(Protocol):
-    """What training needs of a model (the protocol of :mod:`nndl.sequential`)."""
+    """What training needs of a model (the protocol of :mod:`nndl.model.sequential`)."""
 
     dtype: np.dtype
     rng: np.random.Generator

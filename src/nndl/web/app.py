@@ -242,7 +242,7 @@ def create_app(
     ----------
     model : nndl model
         Anything with ``feedforward(x)`` and ``n_inputs``/``n_outputs``, such as
-        a :class:`nndl.Network` or the result of :func:`nndl.io.load_model`.
+        a :class:`nndl.Network` or the result of :func:`nndl.model.io.load_model`.
         It must read 784 inputs (a 28×28 image) and give 10 outputs.
     max_body_bytes : int
         Requests to ``POST /api/predict`` with a larger body get HTTP 413.

@@ -110,10 +110,10 @@ def load_or_train_default(
     Returns
     -------
     model
-        As :func:`nndl.io.load_model` returns it, with ``metadata``.
+        As :func:`nndl.model.io.load_model` returns it, with ``metadata``.
     """
     from nndl.data._atomic import write_target
-    from nndl.io import load_model, save_model
+    from nndl.model.io import load_model, save_model
 
     path = Path(path) if path is not None else default_model_path()
     if path.is_file() and not retrain:

@@ -10,7 +10,7 @@ Two inputs are accepted, exactly one per request:
     pasting an MNIST test digit gives exactly ``model.feedforward(pixels)``.
 ``{"png": "<base64>"}``
     A picture of a digit (PNG or JPEG, optionally as a ``data:`` URL), prepared
-    by :func:`nndl.preprocess.image_file_to_mnist` — the same code as
+    by :func:`nndl.data.preprocess.image_file_to_mnist` — the same code as
     ``nndl predict`` — so the drawing page and the CLI give the same answer for
     the same image.
 
@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from nndl.preprocess import SIDE, image_file_to_mnist
+from nndl.data.preprocess import SIDE, image_file_to_mnist
 
 #: Inputs of an MNIST network: a 28×28 image.
 N_PIXELS = SIDE * SIDE

@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from nndl.history import History
+from nndl.train.history import History
 from nndl.train.record import kept_epoch
 
 #: Test digits shown with the network's current answers.
@@ -100,7 +100,7 @@ def jsonable(value: Any) -> Any:
 
 def weight_tiles(model: Any, max_tiles: int = MAX_TILES) -> dict[str, Any]:
     """The first layer's weights as square tiles: int8 in [-127, 127] of ``scale``."""
-    from nndl.plots import first_layer_weights
+    from nndl.inspect.plots import first_layer_weights
 
     rows, what = first_layer_weights(model)
     rows = np.asarray(rows, dtype=np.float64)[:max_tiles]
@@ -161,7 +161,7 @@ class WatchSession:
     # -- hooks: called by the training thread (nndl.cli.train.execute) -------------------
     def started(self, net: Any, data: Any, opts: dict[str, Any]) -> None:
         """The network is built and the data loaded (``opts``: what the file records)."""
-        from nndl.learning_speed import layer_labels
+        from nndl.inspect.learning_speed import layer_labels
         from nndl.web.app import model_summary
 
         x, labels = data.test

@@ -60,7 +60,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from nndl.history import History
+from nndl.train.history import History
 from nndl.train.record import run_record
 from nndl.web.app import STATIC_DIR, create_app, error_response
 from nndl.web.guard import LOCAL_HOSTS, RequestGuard
@@ -111,7 +111,7 @@ class DrawingPage:
 
 def model_file_bytes(session: WatchSession) -> tuple[bytes, str]:
     """The model as it is now, as the bytes of an nndl model file, and a file name."""
-    from nndl.io import model_bytes
+    from nndl.model.io import model_bytes
 
     def write() -> tuple[bytes, str]:
         state = session.state()

@@ -1,0 +1,1 @@
+"""Exits into other tools: ONNX and PyTorch."""

@@ -1,0 +1,1 @@
+"""Looking inside a network: explain, gradcheck, learning speed, plots."""

@@ -1,0 +1,1 @@
+"""The network's pieces: activations, costs, initial weights and the layers."""

@@ -1,0 +1,1 @@
+"""The scikit-learn estimator NNClassifier (the sklearn extra)."""
