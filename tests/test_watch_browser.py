@@ -67,9 +67,11 @@ def test_the_curves_gain_points_as_epochs_end(browser):
         assert page.locator("#status").text_content() == "training"
         tiles = page.locator(".digit-tile")
         assert tiles.count() == 48
-        wrong = page.locator(".digit-tile.wrong").count()
-        # the marks are those of the epoch last shown
-        shown = page.evaluate("document.getElementById('digits-note').textContent")
+        # the marks are those of the epoch last shown: both read in one script, so no
+        # epoch's update can come between the two reads while training goes on
+        wrong, shown = page.evaluate(
+            "[document.querySelectorAll('.digit-tile.wrong').length,"
+            " document.getElementById('digits-note').textContent]")
         assert shown.startswith(f"{wrong} of 48 wrong")
         assert "after epoch" in shown
         assert page.locator("#speed-legend span").all_text_contents() == [
