@@ -237,34 +237,15 @@ class Network(BookModel):
         eta = _validate.positive_float(eta, "eta")
         lmbda = _validate.positive_float(lmbda, "lmbda", allow_zero=True)
         book = bool(self._modified())  # decided once: the book's loop, or the engine's
-        if book:
-            measure = {
-                "training_cost": lambda: self.total_cost(training_data, lmbda),
-                "training_accuracy": lambda: self.accuracy(training_data, convert=True),
-                "evaluation_cost": lambda: self.total_cost(evaluation_data, lmbda, convert=True),
-                "evaluation_accuracy": lambda: self.accuracy(evaluation_data),
-            }
-            epochs_run = self._epochs(training_data, epochs, mini_batch_size,
-                                      lambda batch: self.update_mini_batch(batch, eta, lmbda, n))
-        else:
-            measure, arrays = self._engine_measures(training_data, evaluation_data, lmbda)
-            self._sync()
-            epochs_run = self._epochs(training_data, epochs, mini_batch_size,
-                                      self._step(eta, lmbda, n), arrays)
+        measure, epochs_run = self._plan(book, training_data, evaluation_data, epochs,
+                                         mini_batch_size, eta, lmbda)
         totals = {"training": n, "evaluation": len(evaluation_data or ())}
         results: dict[str, list] = {key: [] for key in MONITORS}
         best_accuracy, no_accuracy_change = 0, 0
         try:
             for j in epochs_run:
                 print(f"Epoch {j} training complete")
-                for key, line in MONITORS.items():
-                    if monitors[key]:
-                        results[key].append(measure[key]())
-                        # The book measures the evaluation accuracy again to print it.
-                        again = book and key == "evaluation_accuracy"
-                        shown = measure[key]() if again else results[key][-1]
-                        print(line.format(shown, totals[key.split("_")[0]]))
-                print()
+                _measure_epoch(monitors, measure, results, totals, again=book)
                 if watched is not None:
                     accuracy = results[f"{watched}_accuracy"][-1]
                     if accuracy > best_accuracy:
@@ -278,6 +259,27 @@ class Network(BookModel):
                 self._publish()
         return (results["evaluation_cost"], results["evaluation_accuracy"],
                 results["training_cost"], results["training_accuracy"])
+
+    def _plan(self, book: bool, training_data: list, evaluation_data: Any, epochs: int,
+              mini_batch_size: int, eta: float, lmbda: float) -> tuple[dict[str, Any], Any]:
+        """The monitors and the epochs to run: the book's loop, calling the reader's
+        methods as the book does, or the engine's (one call per mini-batch)."""
+        n = len(training_data)
+        if book:
+            measure = {
+                "training_cost": lambda: self.total_cost(training_data, lmbda),
+                "training_accuracy": lambda: self.accuracy(training_data, convert=True),
+                "evaluation_cost": lambda: self.total_cost(evaluation_data, lmbda, convert=True),
+                "evaluation_accuracy": lambda: self.accuracy(evaluation_data),
+            }
+            def book_step(batch: Any) -> None:
+                self.update_mini_batch(batch, eta, lmbda, n)
+
+            return measure, self._epochs(training_data, epochs, mini_batch_size, book_step)
+        measure, arrays = self._engine_measures(training_data, evaluation_data, lmbda)
+        self._sync()
+        return measure, self._epochs(training_data, epochs, mini_batch_size,
+                                     self._step(eta, lmbda, n), arrays)
 
     def _engine_measures(
         self, training_data: list, evaluation_data: Any, lmbda: float
@@ -369,6 +371,18 @@ class Network(BookModel):
             "cost": str(self.cost.__name__),
         }
         atomic_write_bytes(filename, json.dumps(data).encode("utf-8"))
+
+
+def _measure_epoch(monitors: dict, measure: dict, results: dict, totals: dict,
+                   again: bool) -> None:
+    """Measure and print the monitored quantities of one epoch, as the book does (which
+    measures the evaluation accuracy ``again`` to print it)."""
+    for key, line in MONITORS.items():
+        if monitors[key]:
+            results[key].append(measure[key]())
+            shown = measure[key]() if again and key == "evaluation_accuracy" else results[key][-1]
+            print(line.format(shown, totals[key.split("_")[0]]))
+    print()
 
 
 def _check_monitors(evaluation_data: Any, early_stopping_n: int, flags: dict) -> str | None:
